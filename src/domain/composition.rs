@@ -1,0 +1,169 @@
+//! Comparing what the marketplace says the order is with what the document holds.
+
+use super::event::Position;
+use super::ids::Sku;
+use super::order::{OrderHeader, OrderLine};
+use chrono::{DateTime, FixedOffset};
+use rust_decimal::Decimal;
+
+/// One difference in the lines, as the pickers need to hear it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LineChange {
+    Added(OrderLine),
+    Removed(OrderLine),
+    Quantity {
+        line: OrderLine,
+        from: Decimal,
+    },
+    Price {
+        line: OrderLine,
+        from: (Option<Decimal>, Option<Decimal>),
+    },
+}
+
+/// One difference in the header fields that matter to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeaderChange {
+    DeliveryWindow {
+        from: (Option<DateTime<FixedOffset>>, Option<DateTime<FixedOffset>>),
+        to: (Option<DateTime<FixedOffset>>, Option<DateTime<FixedOffset>>),
+    },
+    Address {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    Comment {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    ReplacementPolicy {
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+/// The document's lines as the positions describe them; what a position leaves out (a name, the
+/// ordered quantity, a price) is kept from the line it replaces.
+pub fn lines_from_positions(positions: &[Position], current: &[OrderLine]) -> Vec<OrderLine> {
+    positions
+        .iter()
+        .map(|position| {
+            let existing = current.iter().find(|line| line.sku == position.sku);
+            OrderLine {
+                sku: position.sku.clone(),
+                name: position
+                    .name
+                    .clone()
+                    .or_else(|| existing.and_then(|line| line.name.clone())),
+                original_quantity: position
+                    .original_quantity
+                    .or(existing.map(|line| line.original_quantity))
+                    .unwrap_or(position.quantity),
+                quantity: position.quantity,
+                weight: position
+                    .weight
+                    .clone()
+                    .or_else(|| existing.and_then(|line| line.weight.clone())),
+                price: position.price.or(existing.and_then(|line| line.price)),
+                discount_price: position
+                    .discount_price
+                    .or(existing.and_then(|line| line.discount_price)),
+                total_price: position.total_price,
+                total_discount_price: position.total_discount_price,
+                replaced_by: position.replaced_by.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Lines added, removed, with a new quantity or a new price — in the new order's sequence,
+/// removals last.
+pub fn diff_lines(old: &[OrderLine], new: &[OrderLine]) -> Vec<LineChange> {
+    let find = |lines: &[OrderLine], sku: &Sku| lines.iter().find(|l| &l.sku == sku).cloned();
+    let mut changes = Vec::new();
+    for line in new {
+        match find(old, &line.sku) {
+            None => changes.push(LineChange::Added(line.clone())),
+            Some(before) => {
+                if before.quantity != line.quantity {
+                    changes.push(LineChange::Quantity {
+                        line: line.clone(),
+                        from: before.quantity,
+                    });
+                }
+                if before.price != line.price || before.discount_price != line.discount_price {
+                    changes.push(LineChange::Price {
+                        line: line.clone(),
+                        from: (before.price, before.discount_price),
+                    });
+                }
+            }
+        }
+    }
+    for line in old {
+        if find(new, &line.sku).is_none() {
+            changes.push(LineChange::Removed(line.clone()));
+        }
+    }
+    changes
+}
+
+pub fn diff_header(old: &OrderHeader, new: &OrderHeader) -> Vec<HeaderChange> {
+    let mut changes = Vec::new();
+    if (old.delivery_from, old.delivery_to) != (new.delivery_from, new.delivery_to) {
+        changes.push(HeaderChange::DeliveryWindow {
+            from: (old.delivery_from, old.delivery_to),
+            to: (new.delivery_from, new.delivery_to),
+        });
+    }
+    if old.address != new.address {
+        changes.push(HeaderChange::Address {
+            from: old.address.clone(),
+            to: new.address.clone(),
+        });
+    }
+    if old.comment != new.comment {
+        changes.push(HeaderChange::Comment {
+            from: old.comment.clone(),
+            to: new.comment.clone(),
+        });
+    }
+    if old.replacement_policy != new.replacement_policy {
+        changes.push(HeaderChange::ReplacementPolicy {
+            from: old.replacement_policy.clone(),
+            to: new.replacement_policy.clone(),
+        });
+    }
+    changes
+}
+
+/// A short plain-text account of a line difference, for the order's history.
+pub fn describe_line_change(change: &LineChange) -> String {
+    fn money(value: Option<Decimal>) -> String {
+        value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+    }
+    match change {
+        LineChange::Added(line) => format!("line {} added: quantity {}", line.sku, line.quantity),
+        LineChange::Removed(line) => format!("line {} removed", line.sku),
+        LineChange::Quantity { line, from } => {
+            format!("line {} quantity {} -> {}", line.sku, from, line.quantity)
+        }
+        LineChange::Price { line, from } => format!(
+            "line {} price {}/{} -> {}/{}",
+            line.sku,
+            money(from.0),
+            money(from.1),
+            money(line.price),
+            money(line.discount_price)
+        ),
+    }
+}
+
+pub fn describe_header_change(change: &HeaderChange) -> &'static str {
+    match change {
+        HeaderChange::DeliveryWindow { .. } => "delivery window changed",
+        HeaderChange::Address { .. } => "address changed",
+        HeaderChange::Comment { .. } => "comment changed",
+        HeaderChange::ReplacementPolicy { .. } => "replacement policy changed",
+    }
+}

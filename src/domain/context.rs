@@ -1,0 +1,140 @@
+//! Everything `apply` needs besides the document and the event: the time, the partner's rules,
+//! the chat routing and the catalog. Plain data, so every rule is a unit test.
+
+use super::ids::{Sku, StoreId};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub settings: &'a Settings,
+    pub routing: &'a Routing,
+    pub catalog: &'a Catalog,
+    /// A fresh value of the database's order-number sequence, given when `needs_number` said so.
+    pub number_seq: Option<u64>,
+}
+
+/// The partner's rules that the operator may tune.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `SM-` makes `SM-000123`.
+    pub number_prefix: String,
+    /// Creation time plus this is the `expectedAssemblyTime` promised to the marketplace.
+    pub assembly_time: chrono::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            number_prefix: "SM-".to_owned(),
+            assembly_time: chrono::Duration::minutes(30),
+        }
+    }
+}
+
+impl Settings {
+    /// The partner's number for the n-th order ever created (the sequence is shared by all instances).
+    pub fn partner_number(&self, seq: u64) -> String {
+        format!("{}{:06}", self.number_prefix, seq)
+    }
+}
+
+/// Which Telegram chats hear about which store's orders.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Routing {
+    pub stores: HashMap<String, StoreRoute>,
+    /// Gets the notices of stores that are not in `stores`.
+    pub default_chat: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct StoreRoute {
+    pub name: Option<String>,
+    pub store_chat: Option<String>,
+    pub pickers_chat: Option<String>,
+}
+
+/// Where a store's notices go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub store_name: Option<String>,
+    /// Distinct chats, the store's first.
+    pub chats: Vec<String>,
+    /// True when the store is not in the routing and the default chat (if any) was used.
+    pub unrouted: bool,
+}
+
+impl Routing {
+    pub fn destination(&self, store: Option<&StoreId>) -> Destination {
+        match store.and_then(|id| self.stores.get(id.as_str())) {
+            Some(route) => {
+                let mut chats: Vec<String> = Vec::new();
+                for chat in [&route.store_chat, &route.pickers_chat]
+                    .into_iter()
+                    .flatten()
+                {
+                    if !chats.contains(chat) {
+                        chats.push(chat.clone());
+                    }
+                }
+                Destination {
+                    store_name: route.name.clone(),
+                    chats,
+                    unrouted: false,
+                }
+            }
+            None => Destination {
+                store_name: None,
+                chats: self.default_chat.iter().cloned().collect(),
+                unrouted: true,
+            },
+        }
+    }
+}
+
+/// Product names (and units) known to the partner, imported from the back-office.
+pub type Catalog = HashMap<Sku, CatalogItem>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogItem {
+    pub name: String,
+    pub unit: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mapped_store_gets_both_chats_once_each() {
+        let mut routing = Routing::default();
+        routing.stores.insert(
+            "77-001".into(),
+            StoreRoute {
+                name: Some("Лесная".into()),
+                store_chat: Some("-100".into()),
+                pickers_chat: Some("-100".into()),
+            },
+        );
+        let dest = routing.destination(Some(&StoreId::parse("77-001").unwrap()));
+        assert_eq!(dest.chats, vec!["-100".to_owned()]);
+        assert!(!dest.unrouted);
+    }
+
+    #[test]
+    fn an_unmapped_store_falls_back_to_the_default_chat_or_nowhere() {
+        let mut routing = Routing::default();
+        let store = StoreId::parse("99").unwrap();
+        assert!(routing.destination(Some(&store)).chats.is_empty());
+        routing.default_chat = Some("-1".into());
+        let dest = routing.destination(Some(&store));
+        assert_eq!(dest.chats, vec!["-1".to_owned()]);
+        assert!(dest.unrouted);
+    }
+
+    #[test]
+    fn numbers_are_zero_padded_after_the_prefix() {
+        assert_eq!(Settings::default().partner_number(123), "SM-000123");
+        assert_eq!(Settings::default().partner_number(1_234_567), "SM-1234567");
+    }
+}

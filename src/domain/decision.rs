@@ -1,0 +1,138 @@
+//! What `apply` decides: everything one event does, for the store to commit in one transaction.
+
+use super::ids::{OrderId, Sku, StoreId};
+use super::order::OrderDocument;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The document to save, when the event changed it.
+    pub document: Option<OrderDocument>,
+    pub answer: Answer,
+    pub outcome: Outcome,
+    /// Said in the journal (and the log) about what happened.
+    pub detail: String,
+    pub stock_moves: Vec<StockMove>,
+    pub notices: Vec<Notice>,
+    pub history: Vec<HistoryNote>,
+    /// Worth an operator's attention in the log (a change of a locked order, an unrouted store).
+    pub warnings: Vec<String>,
+}
+
+/// What the marketplace is told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// `200 {"status":"created","number":..,"expectedAssemblyTime":..}`
+    Created {
+        number: String,
+        expected_assembly_time: DateTime<Utc>,
+    },
+    /// `200` with an empty body.
+    Ok,
+    /// `404`: the order is unknown yet; the marketplace retries, by then the creation landed.
+    NotFound,
+    /// `503`: nothing was done; the marketplace's retry will find the work done once or not at all.
+    Retry,
+}
+
+impl Answer {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Answer::Created { .. } | Answer::Ok => 200,
+            Answer::NotFound => 404,
+            Answer::Retry => 503,
+        }
+    }
+}
+
+/// How the journal classifies a request (DESIGN section 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    Duplicate,
+    Ignored,
+    Stale,
+    NotFound,
+    Invalid,
+    /// The request could not be finished in time or the database failed: answered 503.
+    Unavailable,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Ignored => "ignored",
+            Outcome::Stale => "stale",
+            Outcome::NotFound => "not_found",
+            Outcome::Invalid => "invalid",
+            Outcome::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Outcome::Applied,
+            Outcome::Duplicate,
+            Outcome::Ignored,
+            Outcome::Stale,
+            Outcome::NotFound,
+            Outcome::Invalid,
+            Outcome::Unavailable,
+        ]
+        .into_iter()
+        .find(|outcome| outcome.as_str() == raw)
+    }
+}
+
+/// Goods leaving a store's stock because the courier took them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockMove {
+    pub order_id: OrderId,
+    pub store_id: StoreId,
+    pub sku: Sku,
+    /// Taken off the balance (positive).
+    pub quantity: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeKind {
+    Created,
+    Changed,
+    Cancelled,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Created => "created",
+            NoticeKind::Changed => "changed",
+            NoticeKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A Telegram message to queue in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub order_id: OrderId,
+    pub kind: NoticeKind,
+    pub chat: String,
+    /// Unique per order and chat: the database refuses a second copy of the same notice.
+    pub dedup_key: String,
+    /// Telegram HTML, customer text escaped.
+    pub text: String,
+}
+
+/// One line of the order's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryNote {
+    pub event: String,
+    pub outcome: Outcome,
+    pub detail: String,
+}

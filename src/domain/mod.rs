@@ -1,0 +1,23 @@
+//! The partner's order rules, with no I/O and no clock: `apply(document, event, context)`
+//! returns a [`Decision`] that the store commits in one transaction.
+
+pub mod apply;
+pub mod composition;
+pub mod context;
+pub mod decision;
+pub mod event;
+pub mod ids;
+pub mod notice_text;
+pub mod order;
+
+#[cfg(test)]
+mod apply_tests;
+
+pub use apply::{apply, needs_number};
+pub use context::{Catalog, CatalogItem, Context, Routing, Settings, StoreRoute};
+pub use decision::{Answer, Decision, HistoryNote, Notice, NoticeKind, Outcome, StockMove};
+pub use event::{
+    CancelNotice, EventBody, EventKind, OrderEvent, Payment, Position, Reference, Snapshot,
+};
+pub use ids::{IdError, OrderId, Sku, StoreId};
+pub use order::{ACTOR, Cancellation, OrderDocument, OrderHeader, OrderLine, Status, Totals};

@@ -1,0 +1,328 @@
+//! The Russian texts the store staff read in Telegram (HTML parse mode). Everything that came
+//! from the customer, the marketplace or the catalog is escaped; every text names the partner
+//! number and the marketplace's order id, so a picker can find the order in either system.
+
+use super::composition::{HeaderChange, LineChange};
+use super::context::{Catalog, Destination};
+use super::order::{Cancellation, OrderDocument, OrderLine};
+use chrono::{DateTime, FixedOffset};
+use rust_decimal::Decimal;
+use std::fmt::Write;
+
+/// Telegram refuses messages longer than this (in characters).
+pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
+
+/// Escapes text for Telegram's HTML parse mode.
+pub fn escape_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for ch in raw.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Free text from the customer or the marketplace (a comment, an address, a reason) is shown up
+/// to this many characters once escaped, so that no single text can push a notice over
+/// Telegram's limit (the lines are abridged by `fit`, these texts are not).
+pub const FREE_TEXT_LIMIT: usize = 1000;
+
+/// Escapes `raw` like [`escape_html`], cut to at most `limit` characters of escaped text and
+/// marked with `…` when cut; an entity is never split.
+pub fn escape_html_capped(raw: &str, limit: usize) -> String {
+    let escaped = escape_html(raw);
+    if escaped.chars().count() <= limit {
+        return escaped;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for ch in raw.chars() {
+        let piece = escape_html(ch.encode_utf8(&mut buf));
+        let len = piece.chars().count();
+        if used + len + 1 > limit {
+            break;
+        }
+        out.push_str(&piece);
+        used += len;
+    }
+    out.push('…');
+    out
+}
+
+/// Quantities as a person writes them: `2`, `1.5`, `0.375` (three decimals at most).
+pub fn quantity_text(quantity: Decimal) -> String {
+    quantity.round_dp(3).normalize().to_string()
+}
+
+fn money_text(amount: Decimal) -> String {
+    format!("{} ₽", amount.round_dp(2))
+}
+
+fn line_name(line: &OrderLine, catalog: &Catalog) -> String {
+    let name = catalog
+        .get(&line.sku)
+        .map(|item| item.name.clone())
+        .or_else(|| line.name.clone())
+        .unwrap_or_else(|| line.sku.to_string());
+    escape_html(&name)
+}
+
+fn line_amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String {
+    let unit = catalog
+        .get(&line.sku)
+        .and_then(|item| item.unit.clone())
+        .unwrap_or_else(|| "шт".to_owned());
+    format!("{} {}", quantity_text(quantity), escape_html(&unit))
+}
+
+fn title(doc: &OrderDocument, headline: &str) -> String {
+    format!(
+        "{headline} <b>{}</b>\nСберМаркет: <code>{}</code>\n",
+        escape_html(doc.number.as_deref().unwrap_or("без номера")),
+        escape_html(doc.original_order_id.as_str()),
+    )
+}
+
+fn store_line(doc: &OrderDocument, dest: &Destination) -> String {
+    let id = doc.store_id.as_ref().map_or("?", |id| id.as_str());
+    match &dest.store_name {
+        Some(name) => format!("Магазин: {} ({})\n", escape_html(name), escape_html(id)),
+        None => format!("Магазин: {}\n", escape_html(id)),
+    }
+}
+
+fn window_text(from: Option<DateTime<FixedOffset>>, to: Option<DateTime<FixedOffset>>) -> String {
+    match (from, to) {
+        (Some(from), Some(to)) if from.date_naive() == to.date_naive() => format!(
+            "{} {}–{}",
+            from.format("%d.%m.%Y"),
+            from.format("%H:%M"),
+            to.format("%H:%M")
+        ),
+        (Some(from), Some(to)) => {
+            format!(
+                "{} – {}",
+                from.format("%d.%m.%Y %H:%M"),
+                to.format("%d.%m.%Y %H:%M")
+            )
+        }
+        (Some(from), None) => format!("с {}", from.format("%d.%m.%Y %H:%M")),
+        (None, Some(to)) => format!("до {}", to.format("%d.%m.%Y %H:%M")),
+        (None, None) => "не указано".to_owned(),
+    }
+}
+
+/// The replacement policy in the words the pickers use.
+pub fn replacement_policy_text(policy: &str) -> String {
+    match policy {
+        "callOrRemove" => "позвонить клиенту, если не ответит — убрать товар".to_owned(),
+        "callOrReplace" => "позвонить клиенту, если не ответит — заменить товар".to_owned(),
+        "remove" | "doNotReplace" => "не заменять, убрать товар".to_owned(),
+        "replace" => "заменить на похожий товар".to_owned(),
+        other => escape_html(other),
+    }
+}
+
+fn optional_text(value: &Option<String>) -> String {
+    match value.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => escape_html_capped(text, FREE_TEXT_LIMIT),
+        _ => "—".to_owned(),
+    }
+}
+
+/// Keeps a text within Telegram's limit by dropping whole lines of the list in the middle.
+fn fit(head: String, items: Vec<String>, tail: String) -> String {
+    let size = |items: &[String]| {
+        head.chars().count()
+            + tail.chars().count()
+            + items.iter().map(|i| i.chars().count() + 1).sum::<usize>()
+    };
+    let mut kept = items.len();
+    while kept > 0 && size(&items[..kept]) + 40 > TELEGRAM_TEXT_LIMIT {
+        kept -= 1;
+    }
+    let mut text = head;
+    for item in &items[..kept] {
+        text.push_str(item);
+        text.push('\n');
+    }
+    if kept < items.len() {
+        let _ = writeln!(text, "… и ещё позиций: {}", items.len() - kept);
+    }
+    text.push_str(&tail);
+    text
+}
+
+pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> String {
+    let mut head = title(doc, "🆕 Новый заказ");
+    head.push_str(&store_line(doc, dest));
+    let _ = writeln!(
+        head,
+        "Доставка: {}",
+        window_text(doc.header.delivery_from, doc.header.delivery_to)
+    );
+    if let Some(method) = &doc.header.shipment_method {
+        let _ = writeln!(head, "Способ: {}", escape_html(method));
+    }
+    head.push_str("\n<b>Состав:</b>\n");
+    let items = doc
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            format!(
+                "{}. {} — {}",
+                i + 1,
+                line_name(line, catalog),
+                line_amount(line, line.quantity, catalog)
+            )
+        })
+        .collect();
+    let mut tail = String::from("\n");
+    let _ = writeln!(tail, "Комментарий: {}", optional_text(&doc.header.comment));
+    if let Some(policy) = &doc.header.replacement_policy {
+        let _ = writeln!(tail, "Замены: {}", replacement_policy_text(policy));
+    }
+    match (doc.totals.discount_total_price, doc.totals.total_price) {
+        (Some(discounted), Some(full)) if discounted != full => {
+            let _ = write!(
+                tail,
+                "Итого: <b>{}</b> (без скидки {})",
+                money_text(discounted),
+                money_text(full)
+            );
+        }
+        (Some(amount), _) | (None, Some(amount)) => {
+            let _ = write!(tail, "Итого: <b>{}</b>", money_text(amount));
+        }
+        (None, None) => {}
+    }
+    fit(head, items, tail)
+}
+
+pub fn changed_order(
+    doc: &OrderDocument,
+    lines: &[LineChange],
+    header: &[HeaderChange],
+    dest: &Destination,
+    catalog: &Catalog,
+) -> String {
+    let mut head = title(doc, "✏️ Заказ изменён");
+    head.push_str(&store_line(doc, dest));
+    head.push('\n');
+    let price = |p: Option<Decimal>| p.map_or_else(|| "—".to_owned(), money_text);
+    let mut items: Vec<String> = lines
+        .iter()
+        .map(|change| match change {
+            LineChange::Added(line) => format!(
+                "➕ Добавлено: {} — {}",
+                line_name(line, catalog),
+                line_amount(line, line.quantity, catalog)
+            ),
+            LineChange::Removed(line) => {
+                format!("➖ Убрано: {}", line_name(line, catalog))
+            }
+            LineChange::Quantity { line, from } => format!(
+                "🔢 Количество: {} — {} → {}",
+                line_name(line, catalog),
+                line_amount(line, *from, catalog),
+                line_amount(line, line.quantity, catalog)
+            ),
+            LineChange::Price { line, from } => format!(
+                "💰 Цена: {} — {} (со скидкой {}) → {} (со скидкой {})",
+                line_name(line, catalog),
+                price(from.0),
+                price(from.1),
+                price(line.price),
+                price(line.discount_price)
+            ),
+        })
+        .collect();
+    items.extend(header.iter().map(|change| match change {
+        HeaderChange::DeliveryWindow { from, to } => format!(
+            "🕒 Доставка: {} → {}",
+            window_text(from.0, from.1),
+            window_text(to.0, to.1)
+        ),
+        HeaderChange::Address { from, to } => {
+            format!("📍 Адрес: {} → {}", optional_text(from), optional_text(to))
+        }
+        HeaderChange::Comment { from, to } => {
+            format!(
+                "💬 Комментарий: {} → {}",
+                optional_text(from),
+                optional_text(to)
+            )
+        }
+        HeaderChange::ReplacementPolicy { from, to } => format!(
+            "🔁 Замены: {} → {}",
+            from.as_deref().map_or_else(|| "—".to_owned(), replacement_policy_text),
+            to.as_deref().map_or_else(|| "—".to_owned(), replacement_policy_text)
+        ),
+    }));
+    fit(head, items, String::new())
+}
+
+pub fn cancelled_order(
+    doc: &OrderDocument,
+    cancellation: Option<&Cancellation>,
+    dest: &Destination,
+) -> String {
+    let mut text = title(doc, "❌ Заказ отменён");
+    text.push_str(&store_line(doc, dest));
+    text.push_str("\n<b>Прекратите сборку и верните товары на полки.</b>\n");
+    let reason = cancellation.and_then(|c| c.description.clone().or_else(|| c.slug.clone()));
+    if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
+        let _ = writeln!(
+            text,
+            "Причина: {}",
+            escape_html_capped(reason.trim(), FREE_TEXT_LIMIT)
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customer_text_cannot_inject_markup() {
+        assert_eq!(
+            escape_html(r#"<b>"A" & B</b>"#),
+            "&lt;b&gt;&quot;A&quot; &amp; B&lt;/b&gt;"
+        );
+    }
+
+    #[test]
+    fn long_free_text_is_cut_without_splitting_an_entity() {
+        assert_eq!(escape_html_capped("a&b", 10), "a&amp;b");
+        assert_eq!(escape_html_capped("abcdef", 4), "abc…");
+        assert_eq!(escape_html_capped("a&b", 6), "a…");
+        assert_eq!(escape_html_capped(&"&".repeat(50), 20).chars().count(), 16);
+    }
+
+    #[test]
+    fn quantities_show_at_most_three_decimals_without_trailing_zeros() {
+        assert_eq!(quantity_text("5.0".parse().unwrap()), "5");
+        assert_eq!(quantity_text("1.50".parse().unwrap()), "1.5");
+        assert_eq!(quantity_text("0.3754".parse().unwrap()), "0.375");
+    }
+
+    #[test]
+    fn a_long_list_is_abridged_under_the_limit() {
+        let items = (0..1000)
+            .map(|i| format!("{i}. {}", "x".repeat(40)))
+            .collect();
+        let text = fit("head\n".into(), items, "tail".into());
+        assert!(text.chars().count() <= TELEGRAM_TEXT_LIMIT);
+        assert!(text.contains("… и ещё позиций"));
+        assert!(text.ends_with("tail"));
+    }
+}

@@ -1,0 +1,40 @@
+//! Why a body cannot be accepted: answered `400` with `{"error": code, "detail": ...}`.
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct Rejection {
+    /// Stable, machine-readable: `malformed_json`, `not_an_object`, `missing_field`, `invalid_field`.
+    pub code: &'static str,
+    /// For a person: names the field (`payload.positions[1].quantity`) and what is wrong.
+    pub detail: String,
+}
+
+impl Rejection {
+    pub fn malformed(detail: impl Into<String>) -> Self {
+        Rejection {
+            code: "malformed_json",
+            detail: detail.into(),
+        }
+    }
+
+    pub fn not_an_object(what: &str) -> Self {
+        Rejection {
+            code: "not_an_object",
+            detail: format!("{what} must be a JSON object"),
+        }
+    }
+
+    pub fn missing(field: &str) -> Self {
+        Rejection {
+            code: "missing_field",
+            detail: format!("{field} is required"),
+        }
+    }
+
+    pub fn invalid(field: &str, why: impl std::fmt::Display) -> Self {
+        Rejection {
+            code: "invalid_field",
+            detail: format!("{field}: {why}"),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The marketplace's wire format: tolerant serde types and the one conversion into domain values.
+
+pub mod envelope;
+pub mod error;
+pub mod scalar;
+pub mod wire;
+
+#[cfg(test)]
+mod envelope_tests;
+
+pub use envelope::{Incoming, Label, event_kind, parse};
+pub use error::Rejection;

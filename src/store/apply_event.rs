@@ -1,0 +1,151 @@
+//! The one sequence of an event's transaction, shared by both backends: lock the order, read it,
+//! let the domain decide, write everything decided, journal, commit. A backend supplies only
+//! the statements (`EventTx`).
+
+use super::records::JournalEntry;
+use super::{Rules, StoreError};
+use crate::domain::{
+    self, Catalog, Context, Decision, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
+    StockMove,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+/// What the HTTP shell knows about the request that carries the event.
+#[derive(Debug, Clone)]
+pub struct EventRequest {
+    pub now: DateTime<Utc>,
+    pub request_id: Option<String>,
+    pub event_type: String,
+    pub body: String,
+    pub started: std::time::Instant,
+}
+
+/// A committed decision, plus what the commit itself learnt.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub decision: Decision,
+    /// Balances that went below zero with this write-off: the goods left all the same.
+    pub negative_balances: Vec<(StockMove, Decimal)>,
+}
+
+/// The statements of an event's transaction, in one backend's dialect.
+#[async_trait]
+pub(crate) trait EventTx: Send {
+    /// Makes concurrent events for the same order wait for each other.
+    async fn lock_order(&mut self, id: &OrderId) -> Result<(), StoreError>;
+    async fn load_order(&mut self, id: &OrderId) -> Result<Option<OrderDocument>, StoreError>;
+    async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError>;
+    /// Draws the next partner-number sequence value for this order.
+    async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError>;
+    async fn save_order(&mut self, doc: &OrderDocument) -> Result<(), StoreError>;
+    async fn add_history(
+        &mut self,
+        id: &OrderId,
+        at: DateTime<Utc>,
+        note: &HistoryNote,
+    ) -> Result<(), StoreError>;
+    /// Records the ledger entry and moves the balance; `None` when the entry already existed.
+    async fn write_off(
+        &mut self,
+        movement: &StockMove,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Decimal>, StoreError>;
+    /// Queues a notice; false when the same notice was queued before.
+    async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
+    async fn commit(self) -> Result<(), StoreError>;
+}
+
+fn skus_involved(current: Option<&OrderDocument>, event: &OrderEvent) -> Vec<Sku> {
+    use crate::domain::EventBody;
+    let mut skus: Vec<Sku> = current
+        .map(|doc| doc.lines.iter().map(|line| line.sku.clone()).collect())
+        .unwrap_or_default();
+    let positions = match &event.body {
+        EventBody::Created(s) | EventBody::Changed(s) => s.lines.as_deref(),
+        EventBody::Paid(p) => p.lines.as_deref(),
+        _ => None,
+    };
+    skus.extend(positions.unwrap_or_default().iter().map(|p| p.sku.clone()));
+    skus.sort();
+    skus.dedup();
+    skus
+}
+
+pub(crate) async fn run<T: EventTx>(
+    mut tx: T,
+    event: &OrderEvent,
+    rules: &Rules,
+    request: &EventRequest,
+) -> Result<Applied, StoreError> {
+    tx.lock_order(&event.order_id).await?;
+    let current = tx.load_order(&event.order_id).await?;
+    let catalog = tx
+        .catalog_for(&skus_involved(current.as_ref(), event))
+        .await?;
+    let number_seq = if domain::needs_number(current.as_ref(), event) {
+        Some(tx.next_number_seq(&event.order_id).await?)
+    } else {
+        None
+    };
+    let ctx = Context {
+        now: request.now,
+        settings: &rules.settings,
+        routing: &rules.routing,
+        catalog: &catalog,
+        number_seq,
+    };
+    let decision = domain::apply(current.as_ref(), event, &ctx);
+
+    if let Some(doc) = &decision.document {
+        tx.save_order(doc).await?;
+    }
+    for note in &decision.history {
+        tx.add_history(&event.order_id, request.now, note).await?;
+    }
+    let mut negative_balances = Vec::new();
+    for movement in &decision.stock_moves {
+        if let Some(balance) = tx.write_off(movement, request.now).await?
+            && balance.is_sign_negative()
+            && !balance.is_zero()
+        {
+            negative_balances.push((movement.clone(), balance));
+        }
+    }
+    for notice in &decision.notices {
+        tx.enqueue(notice, request.now).await?;
+    }
+    tx.journal(&JournalEntry {
+        at: request.now,
+        request_id: request.request_id.clone(),
+        event_type: Some(request.event_type.clone()),
+        order_id: Some(event.order_id.to_string()),
+        outcome: decision.outcome,
+        status_code: decision.answer.status_code(),
+        duration_ms: i64::try_from(request.started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        detail: decision.detail.clone(),
+        body: Some(request.body.clone()),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(Applied {
+        decision,
+        negative_balances,
+    })
+}
+
+/// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.
+pub(crate) fn parse_document(json: &str) -> Result<OrderDocument, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("order document: {e}")))
+}
+
+pub(crate) fn document_json(doc: &OrderDocument) -> Result<String, StoreError> {
+    serde_json::to_string(doc).map_err(|e| StoreError::Corrupt(format!("order document: {e}")))
+}
+
+pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("decimal {text:?}: {e}")))
+}

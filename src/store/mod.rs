@@ -1,0 +1,134 @@
+//! The storage contract. Every method is one whole transaction; the backend decides how it holds
+//! its guarantees (SQLite: one writer at a time; PostgreSQL: a per-order advisory lock), and the
+//! database's unique keys do the deduplication.
+
+mod apply_event;
+pub mod postgres;
+pub mod records;
+pub mod sqlite;
+
+#[cfg(test)]
+mod conformance;
+
+pub use apply_event::{Applied, EventRequest};
+pub use records::*;
+
+use crate::domain::{OrderEvent, Routing, Settings};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+}
+
+/// The partner's rules and routing, fixed for the life of the process.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub settings: Settings,
+    pub routing: Routing,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Brings the schema up to date; safe when several instances start at once.
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// Answers when the database can be reached.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The whole effect of one order event: document, history, write-off, outbox and journal,
+    /// committed together or not at all.
+    async fn apply_event(
+        &self,
+        event: &OrderEvent,
+        rules: &Rules,
+        request: &EventRequest,
+    ) -> Result<Applied, StoreError>;
+
+    /// Journals a request that touched no order (refused, unknown event type, timed out).
+    async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError>;
+
+    /// An order by the marketplace's id or by the partner's number, with its history.
+    async fn order(&self, key: &str) -> Result<Option<OrderRecord>, StoreError>;
+
+    async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError>;
+
+    /// Sets balances to counted quantities (an inventory import).
+    async fn import_stock(&self, rows: &[StockBalance]) -> Result<usize, StoreError>;
+
+    async fn stock(&self, store_id: Option<&str>) -> Result<Vec<StockBalance>, StoreError>;
+
+    async fn import_catalog(&self, rows: &[CatalogRow]) -> Result<usize, StoreError>;
+
+    async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError>;
+
+    async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError>;
+
+    /// Numbers for `/metrics` that live in the database.
+    async fn gauges(&self) -> Result<Gauges, StoreError>;
+}
+
+/// Opens the backend named by the URL's scheme.
+pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url, options).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PostgresStore::open(url, options).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// How long to wait for the database before giving up, and SQLite's durability.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub acquire_timeout: std::time::Duration,
+    /// `FULL` by default: an order answered "created" must survive a power cut.
+    pub sqlite_synchronous: String,
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            acquire_timeout: std::time::Duration::from_secs(4),
+            sqlite_synchronous: "FULL".to_owned(),
+            max_connections: 8,
+        }
+    }
+}
+
+/// A database URL fit for a log line: the password is replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_a_log_line() {
+        assert_eq!(
+            super::redact_url("postgres://hook:s3cret@db:5432/orders"),
+            "postgres://hook:***@db:5432/orders"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://orders.db"),
+            "sqlite://orders.db"
+        );
+    }
+}

@@ -1,0 +1,440 @@
+//! PostgreSQL, for a pool of identical instances: an event's transaction first takes an advisory
+//! lock on its order id, so copies of one event arriving at two instances at once run one after
+//! the other; unique keys (order id, number, ledger entry, outbox notice) are the backstop.
+
+use super::apply_event::{self, EventTx, document_json, parse_decimal, parse_document};
+use super::records::*;
+use super::{Applied, EventRequest, Rules, Store, StoreError, StoreOptions};
+use crate::domain::{
+    ACTOR, Catalog, CatalogItem, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
+    StockMove,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Row, Transaction};
+use std::str::FromStr;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        let connect = PgConnectOptions::from_str(url)?.application_name("orders-hook");
+        // Connections are made on demand, so the service starts (and says it is not ready)
+        // while the database is down, and reconnects by itself when it is back.
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_lazy_with(connect);
+        Ok(PostgresStore { pool })
+    }
+}
+
+struct PgEventTx(Transaction<'static, Postgres>);
+
+#[async_trait]
+impl EventTx for PgEventTx {
+    async fn lock_order(&mut self, id: &OrderId) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(id.as_str())
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn load_order(&mut self, id: &OrderId) -> Result<Option<OrderDocument>, StoreError> {
+        let row = sqlx::query("SELECT document::text FROM orders WHERE original_order_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *self.0)
+            .await?;
+        row.map(|r| parse_document(&r.get::<String, _>(0)))
+            .transpose()
+    }
+
+    async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError> {
+        let keys: Vec<&str> = skus.iter().map(Sku::as_str).collect();
+        let rows = sqlx::query("SELECT sku, name, unit FROM catalog WHERE sku = ANY($1)")
+            .bind(&keys)
+            .fetch_all(&mut *self.0)
+            .await?;
+        let mut catalog = Catalog::new();
+        for row in rows {
+            let sku: String = row.get(0);
+            if let Ok(sku) = Sku::parse(&sku) {
+                catalog.insert(
+                    sku,
+                    CatalogItem {
+                        name: row.get(1),
+                        unit: row.get(2),
+                    },
+                );
+            }
+        }
+        Ok(catalog)
+    }
+
+    async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError> {
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO order_numbers (original_order_id) VALUES ($1) RETURNING seq",
+        )
+        .bind(id.as_str())
+        .fetch_one(&mut *self.0)
+        .await?;
+        u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("order number sequence {seq}")))
+    }
+
+    async fn save_order(&mut self, doc: &OrderDocument) -> Result<(), StoreError> {
+        let sql =
+            "INSERT INTO orders (original_order_id, number, store_id, status, revision, document,
+                                       created_at, updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+                   ON CONFLICT (original_order_id) DO UPDATE
+                       SET number = excluded.number, store_id = excluded.store_id,
+                           status = excluded.status, revision = excluded.revision,
+                           document = excluded.document, updated_at = excluded.updated_at";
+        let revision = i32::try_from(doc.revision)
+            .map_err(|_| StoreError::Corrupt(format!("revision {}", doc.revision)))?;
+        sqlx::query(sql)
+            .bind(doc.original_order_id.as_str())
+            .bind(doc.number.as_deref())
+            .bind(doc.store_id.as_ref().map(|s| s.as_str()))
+            .bind(doc.status().as_str())
+            .bind(revision)
+            .bind(document_json(doc)?)
+            .bind(doc.created_at)
+            .bind(doc.updated_at)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_history(
+        &mut self,
+        id: &OrderId,
+        at: DateTime<Utc>,
+        note: &HistoryNote,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO order_history (original_order_id, at, event, outcome, detail, actor)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.as_str())
+        .bind(at)
+        .bind(&note.event)
+        .bind(note.outcome.as_str())
+        .bind(&note.detail)
+        .bind(ACTOR)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn write_off(
+        &mut self,
+        movement: &StockMove,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Decimal>, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO stock_ledger (original_order_id, store_id, sku, quantity, reason, at, actor)
+             VALUES ($1, $2, $3, -($4::numeric), 'shipment', $5, $6)
+             ON CONFLICT (original_order_id, sku, reason) DO NOTHING",
+        )
+        .bind(movement.order_id.as_str())
+        .bind(movement.store_id.as_str())
+        .bind(movement.sku.as_str())
+        .bind(movement.quantity.to_string())
+        .bind(at)
+        .bind(ACTOR)
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let balance: String = sqlx::query_scalar(
+            "INSERT INTO stock_balances (store_id, sku, quantity, updated_at)
+             VALUES ($1, $2, -($3::numeric), $4)
+             ON CONFLICT (store_id, sku) DO UPDATE
+                 SET quantity = stock_balances.quantity - $3::numeric, updated_at = $4
+             RETURNING quantity::text",
+        )
+        .bind(movement.store_id.as_str())
+        .bind(movement.sku.as_str())
+        .bind(movement.quantity.to_string())
+        .bind(at)
+        .fetch_one(&mut *self.0)
+        .await?;
+        parse_decimal(&balance).map(Some)
+    }
+
+    async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO outbox (original_order_id, kind, chat, dedup_key, text, created_at,
+                                 next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             ON CONFLICT (original_order_id, dedup_key, chat) DO NOTHING",
+        )
+        .bind(notice.order_id.as_str())
+        .bind(notice.kind.as_str())
+        .bind(&notice.chat)
+        .bind(&notice.dedup_key)
+        .bind(&notice.text)
+        .bind(at)
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(inserted > 0)
+    }
+
+    async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError> {
+        insert_journal(&mut self.0, entry).await
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+}
+
+async fn insert_journal(
+    conn: &mut sqlx::PgConnection,
+    entry: &JournalEntry,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO journal (at, request_id, event_type, original_order_id, outcome, status_code,
+                              duration_ms, detail, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(entry.at)
+    .bind(entry.request_id.as_deref())
+    .bind(entry.event_type.as_deref())
+    .bind(entry.order_id.as_deref())
+    .bind(entry.outcome.as_str())
+    .bind(i32::from(entry.status_code))
+    .bind(entry.duration_ms)
+    .bind(&entry.detail)
+    .bind(entry.body.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        // sqlx's migrator holds an advisory lock: instances starting together migrate once.
+        Ok(MIGRATOR.run(&self.pool).await?)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn apply_event(
+        &self,
+        event: &OrderEvent,
+        rules: &Rules,
+        request: &EventRequest,
+    ) -> Result<Applied, StoreError> {
+        let tx = self.pool.begin().await?;
+        apply_event::run(PgEventTx(tx), event, rules, request).await
+    }
+
+    async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        insert_journal(&mut conn, entry).await
+    }
+
+    async fn order(&self, key: &str) -> Result<Option<OrderRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT original_order_id, document::text FROM orders
+             WHERE original_order_id = $1 OR number = $1
+             ORDER BY original_order_id = $1 DESC LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: String = row.get(0);
+        let document = parse_document(&row.get::<String, _>(1))?;
+        let history = sqlx::query(
+            "SELECT at, event, outcome, detail, actor FROM order_history
+             WHERE original_order_id = $1 ORDER BY id",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| HistoryRow {
+            at: r.get(0),
+            event: r.get(1),
+            outcome: r.get(2),
+            detail: r.get(3),
+            actor: r.get(4),
+        })
+        .collect();
+        Ok(Some(OrderRecord { document, history }))
+    }
+
+    async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT original_order_id, number, status, store_id, created_at, updated_at FROM orders
+             WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR store_id = $2)
+             ORDER BY created_at DESC, original_order_id LIMIT $3",
+        )
+        .bind(filter.status.as_deref())
+        .bind(filter.store_id.as_deref())
+        .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OrderSummary {
+                original_order_id: r.get(0),
+                number: r.get(1),
+                status: r.get(2),
+                store_id: r.get(3),
+                created_at: r.get(4),
+                updated_at: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn import_stock(&self, rows: &[StockBalance]) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let now = Utc::now();
+        for row in rows {
+            sqlx::query(
+                "INSERT INTO stock_balances (store_id, sku, quantity, updated_at)
+                 VALUES ($1, $2, $3::numeric, $4)
+                 ON CONFLICT (store_id, sku) DO UPDATE SET quantity = excluded.quantity,
+                                                           updated_at = excluded.updated_at",
+            )
+            .bind(&row.store)
+            .bind(&row.sku)
+            .bind(row.quantity.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    async fn stock(&self, store_id: Option<&str>) -> Result<Vec<StockBalance>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT store_id, sku, quantity::text FROM stock_balances
+             WHERE $1::text IS NULL OR store_id = $1 ORDER BY store_id, sku",
+        )
+        .bind(store_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StockBalance {
+                    store: r.get(0),
+                    sku: r.get(1),
+                    quantity: parse_decimal(&r.get::<String, _>(2))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn import_catalog(&self, rows: &[CatalogRow]) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let now = Utc::now();
+        for row in rows {
+            sqlx::query(
+                "INSERT INTO catalog (sku, name, unit, updated_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit,
+                                                 updated_at = excluded.updated_at",
+            )
+            .bind(&row.sku)
+            .bind(&row.name)
+            .bind(row.unit.as_deref())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, original_order_id, kind, chat, status, attempts::bigint, text, created_at,
+                    sent_at, last_error
+             FROM outbox
+             WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR original_order_id = $2)
+             ORDER BY id",
+        )
+        .bind(filter.status.as_deref())
+        .bind(filter.order_id.as_deref())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OutboxRow {
+                id: r.get(0),
+                original_order_id: r.get(1),
+                kind: r.get(2),
+                chat: r.get(3),
+                status: r.get(4),
+                attempts: r.get(5),
+                text: r.get(6),
+                created_at: r.get(7),
+                sent_at: r.get(8),
+                last_error: r.get(9),
+            })
+            .collect())
+    }
+
+    async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, request_id, event_type, original_order_id, outcome,
+                    status_code::bigint, duration_ms, detail, body
+             FROM journal WHERE $1::text IS NULL OR original_order_id = $1
+             ORDER BY id DESC LIMIT $2",
+        )
+        .bind(filter.order_id.as_deref())
+        .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| JournalRow {
+                id: r.get(0),
+                at: r.get(1),
+                request_id: r.get(2),
+                event_type: r.get(3),
+                original_order_id: r.get(4),
+                outcome: r.get(5),
+                status_code: r.get(6),
+                duration_ms: r.get(7),
+                detail: r.get(8),
+                body: r.get(9),
+            })
+            .collect())
+    }
+
+    async fn gauges(&self) -> Result<Gauges, StoreError> {
+        let outbox = sqlx::query_as::<_, (String, i64)>(
+            "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let negative_balances: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM stock_balances WHERE quantity < 0")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Gauges {
+            outbox,
+            negative_balances,
+        })
+    }
+}

@@ -1,0 +1,451 @@
+//! The embedded default: one SQLite file in WAL mode with `synchronous=FULL`. SQLite has one
+//! writer at a time; an event's transaction starts `IMMEDIATE`, so it holds the write lock from
+//! its first read and concurrent copies of one event run strictly one after the other.
+
+use super::apply_event::{self, EventTx, document_json, parse_decimal, parse_document};
+use super::records::*;
+use super::{Applied, EventRequest, Rules, Store, StoreError, StoreOptions};
+use crate::domain::{
+    ACTOR, Catalog, CatalogItem, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
+    StockMove,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        let synchronous = SqliteSynchronous::from_str(&options.sqlite_synchronous)
+            .map_err(|e| StoreError::Corrupt(format!("ORDERS_HOOK_SQLITE_SYNCHRONOUS: {e}")))?;
+        let connect = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .foreign_keys(true)
+            // A writer waits this long for another process (a CLI import) to finish.
+            .busy_timeout(options.acquire_timeout);
+        // One connection: writers queue in order inside the process instead of spinning on
+        // SQLite's busy handler; reads are short and share the queue.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+struct SqliteEventTx(Transaction<'static, Sqlite>);
+
+#[async_trait]
+impl EventTx for SqliteEventTx {
+    async fn lock_order(&mut self, _id: &OrderId) -> Result<(), StoreError> {
+        Ok(()) // BEGIN IMMEDIATE already holds the database's write lock.
+    }
+
+    async fn load_order(&mut self, id: &OrderId) -> Result<Option<OrderDocument>, StoreError> {
+        let row = sqlx::query("SELECT document FROM orders WHERE original_order_id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&mut *self.0)
+            .await?;
+        row.map(|r| parse_document(&r.get::<String, _>(0)))
+            .transpose()
+    }
+
+    async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError> {
+        let mut catalog = Catalog::new();
+        for sku in skus {
+            let row = sqlx::query("SELECT name, unit FROM catalog WHERE sku = ?")
+                .bind(sku.as_str())
+                .fetch_optional(&mut *self.0)
+                .await?;
+            if let Some(row) = row {
+                catalog.insert(
+                    sku.clone(),
+                    CatalogItem {
+                        name: row.get(0),
+                        unit: row.get(1),
+                    },
+                );
+            }
+        }
+        Ok(catalog)
+    }
+
+    async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError> {
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO order_numbers (original_order_id) VALUES (?) RETURNING seq",
+        )
+        .bind(id.as_str())
+        .fetch_one(&mut *self.0)
+        .await?;
+        u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("order number sequence {seq}")))
+    }
+
+    async fn save_order(&mut self, doc: &OrderDocument) -> Result<(), StoreError> {
+        let sql =
+            "INSERT INTO orders (original_order_id, number, store_id, status, revision, document,
+                                       created_at, updated_at)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                   ON CONFLICT (original_order_id) DO UPDATE
+                       SET number = excluded.number, store_id = excluded.store_id,
+                           status = excluded.status, revision = excluded.revision,
+                           document = excluded.document, updated_at = excluded.updated_at";
+        sqlx::query(sql)
+            .bind(doc.original_order_id.as_str())
+            .bind(doc.number.as_deref())
+            .bind(doc.store_id.as_ref().map(|s| s.as_str()))
+            .bind(doc.status().as_str())
+            .bind(i64::from(doc.revision))
+            .bind(document_json(doc)?)
+            .bind(doc.created_at)
+            .bind(doc.updated_at)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_history(
+        &mut self,
+        id: &OrderId,
+        at: DateTime<Utc>,
+        note: &HistoryNote,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO order_history (original_order_id, at, event, outcome, detail, actor)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.as_str())
+        .bind(at)
+        .bind(&note.event)
+        .bind(note.outcome.as_str())
+        .bind(&note.detail)
+        .bind(ACTOR)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn write_off(
+        &mut self,
+        movement: &StockMove,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Decimal>, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO stock_ledger (original_order_id, store_id, sku, quantity, reason, at, actor)
+             VALUES (?, ?, ?, ?, 'shipment', ?, ?)
+             ON CONFLICT (original_order_id, sku, reason) DO NOTHING",
+        )
+        .bind(movement.order_id.as_str())
+        .bind(movement.store_id.as_str())
+        .bind(movement.sku.as_str())
+        .bind((-movement.quantity).to_string())
+        .bind(at)
+        .bind(ACTOR)
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(None);
+        }
+        // SQLite has no decimal type: the balance is exact text, added up here under the write lock.
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT quantity FROM stock_balances WHERE store_id = ? AND sku = ?",
+        )
+        .bind(movement.store_id.as_str())
+        .bind(movement.sku.as_str())
+        .fetch_optional(&mut *self.0)
+        .await?;
+        let balance = current
+            .as_deref()
+            .map(parse_decimal)
+            .transpose()?
+            .unwrap_or_default()
+            - movement.quantity;
+        sqlx::query(
+            "INSERT INTO stock_balances (store_id, sku, quantity, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (store_id, sku) DO UPDATE SET quantity = excluded.quantity,
+                                                       updated_at = excluded.updated_at",
+        )
+        .bind(movement.store_id.as_str())
+        .bind(movement.sku.as_str())
+        .bind(balance.to_string())
+        .bind(at)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(Some(balance))
+    }
+
+    async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO outbox (original_order_id, kind, chat, dedup_key, text, created_at,
+                                 next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+             ON CONFLICT (original_order_id, dedup_key, chat) DO NOTHING",
+        )
+        .bind(notice.order_id.as_str())
+        .bind(notice.kind.as_str())
+        .bind(&notice.chat)
+        .bind(&notice.dedup_key)
+        .bind(&notice.text)
+        .bind(at)
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(inserted > 0)
+    }
+
+    async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError> {
+        insert_journal(&mut self.0, entry).await
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+}
+
+async fn insert_journal(
+    conn: &mut sqlx::SqliteConnection,
+    entry: &JournalEntry,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO journal (at, request_id, event_type, original_order_id, outcome, status_code,
+                              duration_ms, detail, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(entry.at)
+    .bind(entry.request_id.as_deref())
+    .bind(entry.event_type.as_deref())
+    .bind(entry.order_id.as_deref())
+    .bind(entry.outcome.as_str())
+    .bind(i64::from(entry.status_code))
+    .bind(entry.duration_ms)
+    .bind(&entry.detail)
+    .bind(entry.body.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        Ok(MIGRATOR.run(&self.pool).await?)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn apply_event(
+        &self,
+        event: &OrderEvent,
+        rules: &Rules,
+        request: &EventRequest,
+    ) -> Result<Applied, StoreError> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        apply_event::run(SqliteEventTx(tx), event, rules, request).await
+    }
+
+    async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        insert_journal(&mut conn, entry).await
+    }
+
+    async fn order(&self, key: &str) -> Result<Option<OrderRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT original_order_id, document FROM orders
+             WHERE original_order_id = ?1 OR number = ?1
+             ORDER BY original_order_id = ?1 DESC LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: String = row.get(0);
+        let document = parse_document(&row.get::<String, _>(1))?;
+        let history = sqlx::query(
+            "SELECT at, event, outcome, detail, actor FROM order_history
+             WHERE original_order_id = ? ORDER BY id",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| HistoryRow {
+            at: r.get(0),
+            event: r.get(1),
+            outcome: r.get(2),
+            detail: r.get(3),
+            actor: r.get(4),
+        })
+        .collect();
+        Ok(Some(OrderRecord { document, history }))
+    }
+
+    async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT original_order_id, number, status, store_id, created_at, updated_at FROM orders
+             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR store_id = ?2)
+             ORDER BY created_at DESC, original_order_id LIMIT ?3",
+        )
+        .bind(filter.status.as_deref())
+        .bind(filter.store_id.as_deref())
+        .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OrderSummary {
+                original_order_id: r.get(0),
+                number: r.get(1),
+                status: r.get(2),
+                store_id: r.get(3),
+                created_at: r.get(4),
+                updated_at: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn import_stock(&self, rows: &[StockBalance]) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let now = Utc::now();
+        for row in rows {
+            sqlx::query(
+                "INSERT INTO stock_balances (store_id, sku, quantity, updated_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (store_id, sku) DO UPDATE SET quantity = excluded.quantity,
+                                                           updated_at = excluded.updated_at",
+            )
+            .bind(&row.store)
+            .bind(&row.sku)
+            .bind(row.quantity.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    async fn stock(&self, store_id: Option<&str>) -> Result<Vec<StockBalance>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT store_id, sku, quantity FROM stock_balances
+             WHERE ?1 IS NULL OR store_id = ?1 ORDER BY store_id, sku",
+        )
+        .bind(store_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StockBalance {
+                    store: r.get(0),
+                    sku: r.get(1),
+                    quantity: parse_decimal(&r.get::<String, _>(2))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn import_catalog(&self, rows: &[CatalogRow]) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let now = Utc::now();
+        for row in rows {
+            sqlx::query(
+                "INSERT INTO catalog (sku, name, unit, updated_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit,
+                                                 updated_at = excluded.updated_at",
+            )
+            .bind(&row.sku)
+            .bind(&row.name)
+            .bind(row.unit.as_deref())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, original_order_id, kind, chat, status, attempts, text, created_at, sent_at,
+                    last_error
+             FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR original_order_id = ?2)
+             ORDER BY id",
+        )
+        .bind(filter.status.as_deref())
+        .bind(filter.order_id.as_deref())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OutboxRow {
+                id: r.get(0),
+                original_order_id: r.get(1),
+                kind: r.get(2),
+                chat: r.get(3),
+                status: r.get(4),
+                attempts: r.get(5),
+                text: r.get(6),
+                created_at: r.get(7),
+                sent_at: r.get(8),
+                last_error: r.get(9),
+            })
+            .collect())
+    }
+
+    async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, request_id, event_type, original_order_id, outcome, status_code,
+                    duration_ms, detail, body
+             FROM journal WHERE ?1 IS NULL OR original_order_id = ?1
+             ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(filter.order_id.as_deref())
+        .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| JournalRow {
+                id: r.get(0),
+                at: r.get(1),
+                request_id: r.get(2),
+                event_type: r.get(3),
+                original_order_id: r.get(4),
+                outcome: r.get(5),
+                status_code: r.get(6),
+                duration_ms: r.get(7),
+                detail: r.get(8),
+                body: r.get(9),
+            })
+            .collect())
+    }
+
+    async fn gauges(&self) -> Result<Gauges, StoreError> {
+        let outbox = sqlx::query_as::<_, (String, i64)>(
+            "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        // Balances are exact text; a negative one starts with a minus sign.
+        let negative_balances: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM stock_balances WHERE quantity LIKE '-%'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Gauges {
+            outbox,
+            negative_balances,
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! Databases for the test suites: a fresh SQLite file or a fresh database on the throw-away
+//! PostgreSQL cluster that `scripts/test` starts. Not part of the service.
+
+use sqlx::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The backends every storage and black-box test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The test cluster's admin URL; `None` (with a loud message) when the tests run without one.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("ORDERS_HOOK_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!(
+                "SKIPPED: ORDERS_HOOK_TEST_POSTGRES_URL is not set, this PostgreSQL test did not \
+                 run. Run the suite with scripts/test, which starts a throw-away cluster."
+            );
+            None
+        }
+    }
+}
+
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+/// A URL of a database nobody else uses, or `None` when PostgreSQL is not available.
+pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<String> {
+    match backend {
+        Backend::Sqlite => Some(format!(
+            "sqlite://{}",
+            dir.join(format!("{}.db", unique_name("t"))).display()
+        )),
+        Backend::Postgres => {
+            let admin = postgres_admin_url()?;
+            let name = unique_name("t");
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to the test PostgreSQL cluster");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create a test database");
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(base, _)| base);
+            Some(format!("{base}/{name}"))
+        }
+    }
+}
