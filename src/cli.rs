@@ -1,0 +1,403 @@
+//! The operator's command line (DESIGN section 8). Every command reads the same configuration as
+//! `serve`; with `--json` it prints one JSON document on stdout.
+
+use crate::app;
+use crate::config::Config;
+use crate::store::{
+    self, CatalogRow, JournalFilter, OrderFilter, OrderRecord, OutboxFilter, StockBalance, Store,
+};
+use crate::telemetry;
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orders-hook",
+    version,
+    about = "The retail partner's end of the SberMarket (Kuper) order webhooks"
+)]
+pub struct Cli {
+    /// TOML configuration file (also ORDERS_HOOK_CONFIG); environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output: one JSON document on stdout (for `serve`: JSON log lines).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the hook service (migrates the database first).
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// One order document.
+    Order {
+        #[command(subcommand)]
+        command: OrderCommand,
+    },
+    /// Order documents, newest first.
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
+    },
+    /// Stock balances per store and sku.
+    Stock {
+        #[command(subcommand)]
+        command: StockCommand,
+    },
+    /// Product names shown in the notices.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Telegram notices queued for sending.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+    /// The journal of every authenticated hook request.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Show an order by the marketplace's id (originalOrderId) or the partner's number.
+    Show { key: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only orders in this status (new, paid, shipped, delivered, cancelled).
+    #[arg(long)]
+    status: Option<String>,
+    /// Only this store's orders.
+    #[arg(long)]
+    store: Option<String>,
+    #[arg(long)]
+    limit: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Set balances from a CSV of store,sku,quantity (a header line is allowed).
+    Import { csv: PathBuf },
+    /// Show balances.
+    Show {
+        #[arg(long)]
+        store: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Load product names from a CSV of sku,name[,unit] (a header line is allowed).
+    Import { csv: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    List {
+        /// pending, sent or failed.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this order's notices (originalOrderId).
+        #[arg(long)]
+        order: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Newest first.
+    List {
+        /// Only this order's requests (originalOrderId).
+        #[arg(long)]
+        order: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+/// Runs the command line; the exit code is the process's.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if cli.json {
+        config.log_format = crate::config::LogFormat::Json;
+    }
+    telemetry::init_logging(config.log_format);
+    if let Command::Serve = cli.command {
+        return app::serve(config).await;
+    }
+    let store = store::open(&config.database_url, &config.store_options)
+        .await
+        .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;
+    store.migrate().await.context("migrate the database")?;
+    let output = execute(&cli.command, store.as_ref()).await?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&output.json)?);
+    } else {
+        println!("{}", output.text);
+    }
+    Ok(())
+}
+
+struct Output {
+    json: Value,
+    text: String,
+}
+
+async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output> {
+    Ok(match command {
+        Command::Serve => bail!("serve is handled before the database is opened"),
+        Command::Migrate => Output {
+            json: json!({"migrated": true}),
+            text: "database schema is up to date".to_owned(),
+        },
+        Command::Order {
+            command: OrderCommand::Show { key },
+        } => {
+            let Some(record) = store.order(key).await? else {
+                bail!("order {key:?} not found (neither an originalOrderId nor a number)");
+            };
+            order_output(&record)?
+        }
+        Command::Orders {
+            command: OrdersCommand::List(args),
+        } => {
+            let orders = store
+                .orders(&OrderFilter {
+                    status: args.status.clone(),
+                    store_id: args.store.clone(),
+                    limit: args.limit,
+                })
+                .await?;
+            let text = orders
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{:<12} {:<20} {:<10} {:<10} {}",
+                        o.number.as_deref().unwrap_or("-"),
+                        o.original_order_id,
+                        o.status,
+                        o.store_id.as_deref().unwrap_or("-"),
+                        o.created_at.format("%Y-%m-%d %H:%M:%S")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Output {
+                json: serde_json::to_value(&orders)?,
+                text,
+            }
+        }
+        Command::Stock {
+            command: StockCommand::Import { csv },
+        } => {
+            let rows = read_stock_csv(csv)?;
+            let count = store.import_stock(&rows).await?;
+            Output {
+                json: json!({"imported": count}),
+                text: format!("{count} balances set"),
+            }
+        }
+        Command::Stock {
+            command: StockCommand::Show { store: store_id },
+        } => {
+            let balances = store.stock(store_id.as_deref()).await?;
+            let text = balances
+                .iter()
+                .map(|b| format!("{:<10} {:<16} {}", b.store, b.sku, b.quantity))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Output {
+                json: serde_json::to_value(&balances)?,
+                text,
+            }
+        }
+        Command::Catalog {
+            command: CatalogCommand::Import { csv },
+        } => {
+            let rows = read_catalog_csv(csv)?;
+            let count = store.import_catalog(&rows).await?;
+            Output {
+                json: json!({"imported": count}),
+                text: format!("{count} products loaded"),
+            }
+        }
+        Command::Outbox {
+            command: OutboxCommand::List { status, order },
+        } => {
+            let rows = store
+                .outbox(&OutboxFilter {
+                    status: status.clone(),
+                    order_id: order.clone(),
+                })
+                .await?;
+            let text = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "#{:<6} {:<20} {:<10} {:<16} {:<8} attempts={}",
+                        r.id, r.original_order_id, r.kind, r.chat, r.status, r.attempts
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Output {
+                json: serde_json::to_value(&rows)?,
+                text,
+            }
+        }
+        Command::Journal {
+            command: JournalCommand::List { order, limit },
+        } => {
+            let rows = store
+                .journal(&JournalFilter {
+                    order_id: order.clone(),
+                    limit: Some(*limit),
+                })
+                .await?;
+            let text = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {:<16} {:<20} {:<11} {} {}",
+                        r.at.format("%Y-%m-%d %H:%M:%S"),
+                        r.event_type.as_deref().unwrap_or("-"),
+                        r.original_order_id.as_deref().unwrap_or("-"),
+                        r.outcome,
+                        r.status_code,
+                        r.detail
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Output {
+                json: serde_json::to_value(&rows)?,
+                text,
+            }
+        }
+    })
+}
+
+/// The document as DESIGN section 8 promises it, plus everything else it holds.
+fn order_output(record: &OrderRecord) -> anyhow::Result<Output> {
+    let doc = &record.document;
+    let mut json = serde_json::to_value(doc)?;
+    if let Value::Object(map) = &mut json {
+        map.insert("status".into(), json!(doc.status().as_str()));
+        map.insert("total".into(), json!(doc.total().map(|t| t.to_string())));
+        map.insert("history".into(), serde_json::to_value(&record.history)?);
+    }
+    let mut text = format!(
+        "{} ({}) — {} — store {}\n",
+        doc.number.as_deref().unwrap_or("no number"),
+        doc.original_order_id,
+        doc.status().as_str(),
+        doc.store_id.as_ref().map_or("-", |s| s.as_str()),
+    );
+    for line in &doc.lines {
+        text.push_str(&format!(
+            "  {:<16} {:<40} {} x {}\n",
+            line.sku,
+            line.name.as_deref().unwrap_or(""),
+            line.quantity,
+            line.discount_price
+                .or(line.price)
+                .map_or("-".to_owned(), |p| p.to_string())
+        ));
+    }
+    for entry in &record.history {
+        text.push_str(&format!(
+            "  {} {} {}: {}\n",
+            entry.at.format("%Y-%m-%d %H:%M:%S"),
+            entry.event,
+            entry.outcome,
+            entry.detail
+        ));
+    }
+    Ok(Output { json, text })
+}
+
+fn csv_records(path: &Path) -> anyhow::Result<Vec<csv::StringRecord>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .with_context(|| format!("open {}", path.display()))?;
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("read {}", path.display()))?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
+fn read_stock_csv(path: &Path) -> anyhow::Result<Vec<StockBalance>> {
+    let mut rows = Vec::new();
+    for (i, record) in csv_records(path)?.iter().enumerate() {
+        let line = i + 1;
+        let (Some(store), Some(sku), Some(quantity)) =
+            (record.get(0), record.get(1), record.get(2))
+        else {
+            bail!("{}:{line}: expected store,sku,quantity", path.display());
+        };
+        let quantity = match quantity.replace(',', ".").parse::<Decimal>() {
+            Ok(quantity) => quantity,
+            Err(_) if i == 0 => continue, // a header line
+            Err(_) => bail!(
+                "{}:{line}: quantity {quantity:?} is not a decimal",
+                path.display()
+            ),
+        };
+        if store.is_empty() || sku.is_empty() {
+            bail!("{}:{line}: store and sku must not be empty", path.display());
+        }
+        rows.push(StockBalance {
+            store: store.to_owned(),
+            sku: sku.to_owned(),
+            quantity,
+        });
+    }
+    Ok(rows)
+}
+
+fn read_catalog_csv(path: &Path) -> anyhow::Result<Vec<CatalogRow>> {
+    let mut rows = Vec::new();
+    for (i, record) in csv_records(path)?.iter().enumerate() {
+        let line = i + 1;
+        let (Some(sku), Some(name)) = (record.get(0), record.get(1)) else {
+            bail!("{}:{line}: expected sku,name[,unit]", path.display());
+        };
+        if i == 0 && sku.eq_ignore_ascii_case("sku") {
+            continue; // a header line
+        }
+        if sku.is_empty() || name.is_empty() {
+            bail!("{}:{line}: sku and name must not be empty", path.display());
+        }
+        rows.push(CatalogRow {
+            sku: sku.to_owned(),
+            name: name.to_owned(),
+            unit: record.get(2).filter(|u| !u.is_empty()).map(str::to_owned),
+        });
+    }
+    Ok(rows)
+}

@@ -1,0 +1,365 @@
+//! Configuration: the defaults below, then the TOML file (`--config` or `ORDERS_HOOK_CONFIG`),
+//! then `ORDERS_HOOK_*` environment variables. Validated once at start, with a message that
+//! names the variable to set.
+
+use crate::domain::{Routing, Settings, StoreRoute};
+use crate::store::{Rules, StoreOptions};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid configuration: {source}")]
+    Toml {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("{name}: {why}")]
+    Invalid { name: &'static str, why: String },
+    #[error(
+        "no client token is configured: set ORDERS_HOOK_CLIENT_TOKENS (comma-separated) or \
+         ORDERS_HOOK_CLIENT_TOKENS_FILE (one token a line) to the token(s) given to the marketplace"
+    )]
+    NoClientTokens,
+}
+
+/// The file's shape; every key is optional. See README "Configuration".
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    database_url: Option<String>,
+    client_tokens_file: Option<PathBuf>,
+    hook_path: Option<String>,
+    request_deadline_ms: Option<u64>,
+    number_prefix: Option<String>,
+    assembly_minutes: Option<i64>,
+    sqlite_synchronous: Option<String>,
+    log_format: Option<String>,
+    default_chat: Option<String>,
+    telegram_api_url: Option<String>,
+    #[serde(default)]
+    stores: HashMap<String, StoreRoute>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub database_url: String,
+    /// Every token the marketplace may send in `Client-token` (several during a rotation).
+    pub client_tokens: Vec<Secret>,
+    pub telegram_bot_token: Option<Secret>,
+    pub telegram_api_url: String,
+    pub hook_path: String,
+    /// Below the marketplace's 5 s: past it we answer 503 and roll back.
+    pub request_deadline: Duration,
+    pub log_format: LogFormat,
+    pub store_options: StoreOptions,
+    pub rules: Rules,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://orders-hook.db";
+pub const DEFAULT_HOOK_PATH: &str = "/sbermarket/orders/hook/";
+pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
+pub const DEFAULT_REQUEST_DEADLINE_MS: u64 = 4000;
+
+impl Config {
+    /// Loads the file (if any) and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::load_with(file, &|name| std::env::var(name).ok())
+    }
+
+    /// Loads with `env` standing in for the process environment (tests pass a map).
+    pub fn load_with(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let file_path = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("ORDERS_HOOK_CONFIG").map(PathBuf::from));
+        let file: FileConfig = match &file_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Toml {
+                    path: path.clone(),
+                    source,
+                })?
+            }
+            None => FileConfig::default(),
+        };
+
+        let mut client_tokens: Vec<Secret> = env("ORDERS_HOOK_CLIENT_TOKENS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(Secret::new)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let tokens_file = env("ORDERS_HOOK_CLIENT_TOKENS_FILE")
+            .map(PathBuf::from)
+            .or(file.client_tokens_file);
+        if let Some(path) = tokens_file {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| ConfigError::Read { path, source })?;
+            client_tokens.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                    .map(Secret::new),
+            );
+        }
+
+        let request_deadline_ms = match env("ORDERS_HOOK_REQUEST_DEADLINE_MS") {
+            Some(raw) => parse_number("ORDERS_HOOK_REQUEST_DEADLINE_MS", &raw)?,
+            None => file
+                .request_deadline_ms
+                .unwrap_or(DEFAULT_REQUEST_DEADLINE_MS),
+        };
+        if request_deadline_ms == 0 || request_deadline_ms >= 5000 {
+            return Err(ConfigError::Invalid {
+                name: "ORDERS_HOOK_REQUEST_DEADLINE_MS",
+                why: format!(
+                    "{request_deadline_ms} ms: must be above 0 and below the marketplace's 5000 ms"
+                ),
+            });
+        }
+        let assembly_minutes = match env("ORDERS_HOOK_ASSEMBLY_MINUTES") {
+            Some(raw) => parse_number("ORDERS_HOOK_ASSEMBLY_MINUTES", &raw)?,
+            None => file.assembly_minutes.unwrap_or(30),
+        };
+        if !(0..=24 * 60).contains(&assembly_minutes) {
+            return Err(ConfigError::Invalid {
+                name: "ORDERS_HOOK_ASSEMBLY_MINUTES",
+                why: format!("{assembly_minutes}: must be between 0 and 1440"),
+            });
+        }
+        let hook_path = env("ORDERS_HOOK_PATH")
+            .or(file.hook_path)
+            .unwrap_or_else(|| DEFAULT_HOOK_PATH.to_owned());
+        if !hook_path.starts_with('/') || hook_path.trim_matches('/').is_empty() {
+            return Err(ConfigError::Invalid {
+                name: "ORDERS_HOOK_PATH",
+                why: format!("{hook_path:?} must be an absolute path such as {DEFAULT_HOOK_PATH}"),
+            });
+        }
+        let log_format = match env("ORDERS_HOOK_LOG_FORMAT")
+            .or(file.log_format)
+            .as_deref()
+            .unwrap_or("text")
+        {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "ORDERS_HOOK_LOG_FORMAT",
+                    why: format!("{other:?}: use text or json"),
+                });
+            }
+        };
+        let sqlite_synchronous = env("ORDERS_HOOK_SQLITE_SYNCHRONOUS")
+            .or(file.sqlite_synchronous)
+            .unwrap_or_else(|| "FULL".to_owned())
+            .to_uppercase();
+        if !["OFF", "NORMAL", "FULL", "EXTRA"].contains(&sqlite_synchronous.as_str()) {
+            return Err(ConfigError::Invalid {
+                name: "ORDERS_HOOK_SQLITE_SYNCHRONOUS",
+                why: format!("{sqlite_synchronous:?}: use FULL (default), EXTRA, NORMAL or OFF"),
+            });
+        }
+        let request_deadline = Duration::from_millis(request_deadline_ms);
+
+        Ok(Config {
+            listen: env("ORDERS_HOOK_LISTEN")
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            database_url: env("ORDERS_HOOK_DATABASE_URL")
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            client_tokens,
+            telegram_bot_token: env("ORDERS_HOOK_TELEGRAM_BOT_TOKEN").map(Secret::new),
+            telegram_api_url: env("ORDERS_HOOK_TELEGRAM_API_URL")
+                .or(file.telegram_api_url)
+                .unwrap_or_else(|| DEFAULT_TELEGRAM_API_URL.to_owned()),
+            hook_path,
+            request_deadline,
+            log_format,
+            store_options: StoreOptions {
+                // The database must answer within the deadline, or the request is answered 503.
+                acquire_timeout: request_deadline,
+                sqlite_synchronous,
+                ..StoreOptions::default()
+            },
+            rules: Rules {
+                settings: Settings {
+                    number_prefix: env("ORDERS_HOOK_NUMBER_PREFIX")
+                        .or(file.number_prefix)
+                        .unwrap_or_else(|| Settings::default().number_prefix),
+                    assembly_time: chrono::Duration::minutes(assembly_minutes),
+                },
+                routing: Routing {
+                    stores: file.stores,
+                    default_chat: env("ORDERS_HOOK_DEFAULT_CHAT").or(file.default_chat),
+                },
+            },
+        })
+    }
+
+    /// `serve` refuses to start without a token: an open hook would take anybody's orders.
+    pub fn require_client_tokens(&self) -> Result<(), ConfigError> {
+        if self.client_tokens.is_empty() {
+            Err(ConfigError::NoClientTokens)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(name: &'static str, raw: &str) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    raw.trim().parse().map_err(|e| ConfigError::Invalid {
+        name,
+        why: format!("{raw:?}: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)], file: Option<&Path>) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_with(file, &|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_operator_contract() {
+        let config = load(&[], None).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite://orders-hook.db");
+        assert_eq!(config.telegram_api_url, "https://api.telegram.org");
+        assert_eq!(config.request_deadline, Duration::from_secs(4));
+        assert_eq!(config.rules.settings.number_prefix, "SM-");
+        assert!(matches!(
+            config.require_client_tokens(),
+            Err(ConfigError::NoClientTokens)
+        ));
+    }
+
+    #[test]
+    fn the_missing_token_message_names_both_variables() {
+        let message = ConfigError::NoClientTokens.to_string();
+        assert!(message.contains("ORDERS_HOOK_CLIENT_TOKENS"));
+        assert!(message.contains("ORDERS_HOOK_CLIENT_TOKENS_FILE"));
+    }
+
+    #[test]
+    fn tokens_come_from_the_list_and_the_file_and_never_show_in_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, "# rotated 2026-11\nfrom-file\n\n").unwrap();
+        let config = load(
+            &[
+                ("ORDERS_HOOK_CLIENT_TOKENS", " a , b ,"),
+                ("ORDERS_HOOK_CLIENT_TOKENS_FILE", file.to_str().unwrap()),
+            ],
+            None,
+        )
+        .unwrap();
+        let tokens: Vec<&str> = config.client_tokens.iter().map(Secret::expose).collect();
+        assert_eq!(tokens, ["a", "b", "from-file"]);
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("from-file") && !debug.contains("\"a\""),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn the_file_holds_the_routing_and_the_environment_overrides_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("orders-hook.toml");
+        std::fs::write(
+            &file,
+            r#"
+listen = "0.0.0.0:9000"
+number_prefix = "K-"
+default_chat = "-100"
+[stores."77-001"]
+name = "Лесная"
+store_chat = "-1001"
+pickers_chat = "-1002"
+"#,
+        )
+        .unwrap();
+        let config = load(&[("ORDERS_HOOK_LISTEN", "127.0.0.1:1")], Some(&file)).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:1");
+        assert_eq!(config.rules.settings.number_prefix, "K-");
+        assert_eq!(config.rules.routing.default_chat.as_deref(), Some("-100"));
+        assert_eq!(
+            config.rules.routing.stores["77-001"]
+                .pickers_chat
+                .as_deref(),
+            Some("-1002")
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (name, value) in [
+            ("ORDERS_HOOK_REQUEST_DEADLINE_MS", "6000"),
+            ("ORDERS_HOOK_REQUEST_DEADLINE_MS", "soon"),
+            ("ORDERS_HOOK_ASSEMBLY_MINUTES", "-5"),
+            ("ORDERS_HOOK_PATH", "hook"),
+            ("ORDERS_HOOK_SQLITE_SYNCHRONOUS", "sometimes"),
+        ] {
+            let err = load(&[(name, value)], None).unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The HTTP shell: the hook, health and metrics. No order rule lives here.
+
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod hook;
+
+use crate::store::{Rules, Store};
+use auth::TokenSet;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use error::ApiError;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+/// The marketplace's bodies are a few kilobytes; a megabyte is already absurd.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub rules: Arc<Rules>,
+    pub tokens: Arc<TokenSet>,
+    pub deadline: Duration,
+    /// Woken after a commit that queued notices, so the sender need not poll.
+    pub outbox_committed: Arc<tokio::sync::Notify>,
+}
+
+/// Gives each request an id (unless nginx already did), for the journal and the log.
+#[derive(Clone)]
+struct SequentialRequestId {
+    prefix: String,
+    next: Arc<AtomicU64>,
+}
+
+impl MakeRequestId for SequentialRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+pub fn router(state: AppState, hook_path: &str) -> Router {
+    let trimmed = hook_path.trim_end_matches('/');
+    let hook = post(hook::receive).fallback(|| async {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "the hook accepts POST only",
+        )
+        .into_response()
+    });
+    let mut router = Router::new().route(trimmed, hook.clone());
+    if trimmed != hook_path {
+        router = router.route(hook_path, hook);
+    }
+    let request_ids = SequentialRequestId {
+        prefix: format!(
+            "oh-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp()
+        ),
+        next: Arc::new(AtomicU64::new(1)),
+    };
+    router
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(request_ids))
+        .with_state(state)
+}

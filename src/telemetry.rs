@@ -1,0 +1,55 @@
+//! Logs (tracing, text or JSON) and metrics (Prometheus, rendered by `GET /metrics`).
+
+use crate::config::LogFormat;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+/// Metric names, in one place so the dashboards and the code agree.
+pub mod names {
+    /// Hook requests by `event` and `outcome`.
+    pub const REQUESTS: &str = "orders_hook_requests_total";
+    /// Time from receiving a hook request to answering it, by `event`.
+    pub const REQUEST_DURATION: &str = "orders_hook_request_duration_seconds";
+    /// Outbox rows by `status` (`pending` is the backlog still to send).
+    pub const OUTBOX_ROWS: &str = "orders_hook_outbox_messages";
+    /// Stock balances below zero right now.
+    pub const NEGATIVE_BALANCES: &str = "orders_hook_negative_stock_balances";
+    /// Write-offs that took a balance below zero.
+    pub const NEGATIVE_WRITE_OFFS: &str = "orders_hook_negative_write_offs_total";
+    /// Changes that arrived for a locked order and were only journaled.
+    pub const LOCKED_CHANGES: &str = "orders_hook_locked_changes_ignored_total";
+    /// Requests refused for a missing or wrong `Client-token`.
+    pub const FORBIDDEN: &str = "orders_hook_forbidden_total";
+}
+
+/// Starts logging once per process; later calls (tests) keep the first subscriber.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// The process's Prometheus recorder, installed on first use.
+pub fn metrics() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Full(names::REQUEST_DURATION.to_owned()),
+                &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0],
+            )
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was already installed; /metrics shows only its own");
+        }
+        handle
+    })
+}
