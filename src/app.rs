@@ -36,6 +36,8 @@ impl Running {
 /// Opens the database (migrating it) and serves on `listener` until `shutdown` is cancelled.
 pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Running> {
     config.require_client_tokens()?;
+    // Counted from the first request on, not from the first scrape.
+    crate::telemetry::metrics();
     let store = store::open(&config.database_url, &config.store_options)
         .await
         .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;

@@ -355,8 +355,9 @@ fn read_stock_csv(path: &Path) -> anyhow::Result<Vec<StockBalance>> {
     let mut rows = Vec::new();
     for (i, record) in csv_records(path)?.iter().enumerate() {
         let line = i + 1;
-        let (Some(store), Some(sku), Some(quantity)) =
-            (record.get(0), record.get(1), record.get(2))
+        // A decimal comma must be quoted ("1,5"): unquoted, it would split the quantity.
+        let (3, Some(store), Some(sku), Some(quantity)) =
+            (record.len(), record.get(0), record.get(1), record.get(2))
         else {
             bail!("{}:{line}: expected store,sku,quantity", path.display());
         };

@@ -1,4 +1,16 @@
 //! orders-hook: the retail partner's end of the SberMarket (Kuper) order webhooks.
+//!
+//! A webhook arrives at [`http`], which checks the `Client-token`, reads the body through
+//! [`protocol`] (the marketplace's loose JSON, turned once into domain values) and hands the
+//! event to the [`store`]. In one transaction the store locks the order, loads its document and
+//! asks [`domain::apply`] — pure, no I/O, no clock — what the event does: the new document, the
+//! answer, the stock write-offs, the Telegram notices and the journal outcome. The store commits
+//! all of it together, and only then is the marketplace answered.
+//!
+//! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables; [`telemetry`]
+//! owns logs and metrics; [`app`] wires store, router and shutdown; [`cli`] is the operator's
+//! command line. `ARCHITECTURE.md` has the one-page map.
+
 pub mod app;
 pub mod cli;
 pub mod config;

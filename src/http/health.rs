@@ -1,6 +1,7 @@
 //! `/healthz` (the process answers), `/readyz` (the database answers), `/metrics` (Prometheus).
 
 use super::AppState;
+use crate::store::Gauges;
 use crate::telemetry::{self, names};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -22,28 +23,39 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    // Gauges that live in the database are read at scrape time; a slow database only leaves
-    // them at their last value.
+    let handle = telemetry::metrics();
+    handle.run_upkeep();
+    let mut text = handle.render();
+    // Gauges that live in the database are read at scrape time and rendered for this instance
+    // alone; when the database is slow they are left out rather than shown stale.
     match tokio::time::timeout(state.deadline, state.store.gauges()).await {
-        Ok(Ok(gauges)) => {
-            for status in ["pending", "sent", "failed"] {
-                let count = gauges
-                    .outbox
-                    .iter()
-                    .find(|(s, _)| s == status)
-                    .map_or(0, |(_, n)| *n);
-                metrics::gauge!(names::OUTBOX_ROWS, "status" => status).set(count as f64);
-            }
-            metrics::gauge!(names::NEGATIVE_BALANCES).set(gauges.negative_balances as f64);
-        }
+        Ok(Ok(gauges)) => text.push_str(&database_gauges(&gauges)),
         Ok(Err(error)) => tracing::warn!(error = %error, "metrics: database gauges not read"),
         Err(_) => tracing::warn!("metrics: database gauges not read in time"),
     }
-    let handle = telemetry::metrics();
-    handle.run_upkeep();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+fn database_gauges(gauges: &Gauges) -> String {
+    let mut text = format!(
+        "# HELP {0} Outbox messages by status (pending is the backlog still to send).\n# TYPE {0} gauge\n",
+        names::OUTBOX_ROWS
+    );
+    for status in ["pending", "sent", "failed"] {
+        let count = gauges
+            .outbox
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n);
+        text.push_str(&format!(
+            "{}{{status=\"{status}\"}} {count}\n",
+            names::OUTBOX_ROWS
+        ));
+    }
+    text.push_str(&format!(
+        "# HELP {0} Stock balances below zero.\n# TYPE {0} gauge\n{0} {1}\n",
+        names::NEGATIVE_BALANCES,
+        gauges.negative_balances
+    ));
+    text
 }

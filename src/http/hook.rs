@@ -232,6 +232,32 @@ fn answer(state: &AppState, seen: &Seen, applied: Applied) -> Response {
     }
 }
 
+/// Anything but POST on the hook path: `405`, journaled when the caller is authenticated.
+pub async fn wrong_method(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+) -> Response {
+    let error = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("the hook accepts POST only, not {method}"),
+    );
+    if !state.tokens.admits(&headers) {
+        return error.into_response();
+    }
+    let seen = Seen {
+        started: Instant::now(),
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        label: Label::default(),
+        body: None,
+    };
+    refuse(&state, &seen, error).await
+}
+
 /// A 4xx for a request we will not apply: journaled (as far as the database lets us), answered.
 async fn refuse(state: &AppState, seen: &Seen, error: ApiError) -> Response {
     tracing::warn!(

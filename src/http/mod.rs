@@ -9,10 +9,8 @@ use crate::store::{Rules, Store};
 use auth::TokenSet;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Request, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{HeaderValue, Request};
 use axum::routing::{get, post};
-use error::ApiError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -52,14 +50,7 @@ impl MakeRequestId for SequentialRequestId {
 
 pub fn router(state: AppState, hook_path: &str) -> Router {
     let trimmed = hook_path.trim_end_matches('/');
-    let hook = post(hook::receive).fallback(|| async {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "the hook accepts POST only",
-        )
-        .into_response()
-    });
+    let hook = post(hook::receive).fallback(hook::wrong_method);
     let mut router = Router::new().route(trimmed, hook.clone());
     if trimmed != hook_path {
         router = router.route(hook_path, hook);

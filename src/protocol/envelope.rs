@@ -12,7 +12,7 @@ use serde_json::Value;
 /// A body that passed the protocol: an order event, or an event type we only journal.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Incoming {
-    Order(OrderEvent),
+    Order(Box<OrderEvent>),
     /// `courier.assigned`, `order.delivering` and the like: journaled and answered 200, since
     /// a 4xx would only make the marketplace retry it seven times.
     Other {
@@ -92,7 +92,7 @@ pub fn parse(body: &[u8]) -> Result<Incoming, (Rejection, Label)> {
     })?;
     let event = order_event(kind, wire, payload, timestamp(root.get("timestamp")))
         .map_err(|rejection| (rejection, label))?;
-    Ok(Incoming::Order(event))
+    Ok(Incoming::Order(Box::new(event)))
 }
 
 fn order_event(

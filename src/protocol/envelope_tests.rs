@@ -9,7 +9,7 @@ fn fixture(name: &str) -> Value {
 
 fn order(body: &Value) -> OrderEvent {
     match parse(body.to_string().as_bytes()) {
-        Ok(Incoming::Order(event)) => event,
+        Ok(Incoming::Order(event)) => *event,
         other => panic!("not an order event: {other:?}"),
     }
 }

@@ -8,7 +8,7 @@ use super::{
     Applied, CatalogRow, EventRequest, JournalEntry, JournalFilter, OrderFilter, OrderRecord,
     OrderSummary, OutboxFilter, OutboxRow, Rules, StockBalance, Store, StoreOptions,
 };
-use crate::domain::{ACTOR, Answer, Outcome, Routing, Settings, Status, StoreRoute};
+use crate::domain::{ACTOR, Answer, OrderEvent, Outcome, Routing, Settings, Status, StoreRoute};
 use crate::protocol::{self, Incoming};
 use crate::test_support::{Backend, fresh_database};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -138,8 +138,13 @@ fn d(raw: &str) -> Decimal {
     raw.parse().expect("a decimal")
 }
 
-/// Sends one body, as the hook does after authentication: parse, then one store transaction.
-async fn send(store: &dyn Store, body: &str, now: DateTime<Utc>) -> Applied {
+/// A body as the hook hands it to the store once it is authenticated and parsed.
+struct Prepared {
+    event: OrderEvent,
+    request: EventRequest,
+}
+
+fn prepare(body: &str, now: DateTime<Utc>) -> Prepared {
     let Incoming::Order(event) = protocol::parse(body.as_bytes())
         .unwrap_or_else(|(rejection, _)| panic!("fixture refused: {rejection}"))
     else {
@@ -156,10 +161,52 @@ async fn send(store: &dyn Store, body: &str, now: DateTime<Utc>) -> Applied {
         body: body.to_owned(),
         started: Instant::now(),
     };
+    Prepared {
+        event: *event,
+        request,
+    }
+}
+
+async fn apply(store: &dyn Store, prepared: &Prepared) -> Applied {
     store
-        .apply_event(&event, &rules(), &request)
+        .apply_event(&prepared.event, &rules(), &prepared.request)
         .await
         .expect("apply_event")
+}
+
+/// Sends one body: parse, then one store transaction.
+async fn send(store: &dyn Store, body: &str, now: DateTime<Utc>) -> Applied {
+    apply(store, &prepare(body, now)).await
+}
+
+/// Sends the bodies at the same instant, as several instances behind nginx would: every copy
+/// is parsed first and holds a connection, then all are let go together.
+async fn send_at_once(
+    store: &Arc<dyn Store>,
+    bodies: Vec<(String, DateTime<Utc>)>,
+) -> Vec<Applied> {
+    // Open the pool's connections beforehand, so that no copy gets a head start.
+    futures::future::join_all((0..bodies.len()).map(|_| store.ping()))
+        .await
+        .into_iter()
+        .for_each(|pinged| pinged.expect("ping"));
+    let barrier = Arc::new(tokio::sync::Barrier::new(bodies.len()));
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|(body, now)| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            let prepared = prepare(&body, now);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                apply(&*store, &prepared).await
+            })
+        })
+        .collect();
+    futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("a task panicked"))
+        .collect()
 }
 
 /// The number and promised assembly time of a `Created` answer.
@@ -525,19 +572,12 @@ async fn repeats_change_nothing(store: Arc<dyn Store>) {
 // ---------------------------------------------------------------------------------------------
 
 async fn concurrent_creations_make_one_order(store: Arc<dyn Store>) {
+    // Each copy arrives a second later than the one before, all within one instant.
     let body = fixture_text("order.created");
-    let tasks: Vec<_> = (0..32)
-        .map(|i| {
-            let (store, body) = (store.clone(), body.clone());
-            // Each copy arrives a second later than the one before.
-            tokio::spawn(async move { send(&*store, &body, at(0) + Duration::seconds(i)).await })
-        })
+    let copies = (0..32)
+        .map(|i| (body.clone(), at(0) + Duration::seconds(i)))
         .collect();
-    let results: Vec<Applied> = futures::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("a task panicked"))
-        .collect();
+    let results = send_at_once(&store, copies).await;
     let store = &*store;
 
     let answers: BTreeSet<(String, DateTime<Utc>)> = results.iter().map(created).collect();
@@ -583,23 +623,17 @@ async fn concurrent_shipments_write_off_once(store: Arc<dyn Store>) {
     store.import_stock(&rows).await.expect("import_stock");
     send(&*store, &fixture_text("order.created"), at(0)).await;
 
-    let tasks: Vec<_> = (0..16)
+    let copies = (0..16)
         .map(|i| {
-            let store = store.clone();
             let name = if i % 2 == 0 {
                 "order.received"
             } else {
                 "order.delivered"
             };
-            let body = fixture_text(name);
-            tokio::spawn(async move { send(&*store, &body, at(60) + Duration::seconds(i)).await })
+            (fixture_text(name), at(60) + Duration::seconds(i))
         })
         .collect();
-    let results: Vec<Applied> = futures::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("a task panicked"))
-        .collect();
+    let results = send_at_once(&store, copies).await;
     let store = &*store;
 
     let moved: usize = results.iter().map(|r| r.decision.stock_moves.len()).sum();
@@ -631,19 +665,13 @@ async fn concurrent_shipments_write_off_once(store: Arc<dyn Store>) {
 
 async fn numbers_are_unique_and_sequential(store: Arc<dyn Store>) {
     let order_ids: Vec<String> = (1..=5).map(|i| format!("R-SEQ-{i}")).collect();
-    let tasks: Vec<_> = order_ids
+    let bodies = order_ids
         .iter()
-        .map(|id| {
-            let store = store.clone();
-            let body = about("order.created", id, None);
-            let id = id.clone();
-            tokio::spawn(async move { (id, send(&*store, &body, at(0)).await) })
-        })
+        .map(|id| (about("order.created", id, None), at(0)))
         .collect();
-    let results: Vec<(String, Applied)> = futures::future::join_all(tasks)
-        .await
+    let results: Vec<(String, Applied)> = order_ids
         .into_iter()
-        .map(|joined| joined.expect("a task panicked"))
+        .zip(send_at_once(&store, bodies).await)
         .collect();
     let store = &*store;
 

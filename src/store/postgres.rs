@@ -25,8 +25,8 @@ pub struct PostgresStore {
 impl PostgresStore {
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         let connect = PgConnectOptions::from_str(url)?.application_name("orders-hook");
-        // Connections are made on demand, so the service starts (and says it is not ready)
-        // while the database is down, and reconnects by itself when it is back.
+        // Connections are made on demand and the pool replaces a broken one by itself, so a
+        // database restart needs no service restart.
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)

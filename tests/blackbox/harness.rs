@@ -1,0 +1,204 @@
+//! A started service on a random port, a fresh database, the fixtures, and the CLI.
+
+use orders_hook::app::{self, Running};
+use orders_hook::config::Config;
+pub use orders_hook::test_support::Backend;
+use orders_hook::test_support::fresh_database;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub const TOKEN: &str = "test-token";
+pub const ROTATED_TOKEN: &str = "rotated-token";
+pub const HOOK: &str = "/sbermarket/orders/hook/";
+
+pub const ROUTING: &str = r#"
+[stores."77-001"]
+name = "Лесная"
+store_chat = "-1001"
+pickers_chat = "-1002"
+"#;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    pub config_path: PathBuf,
+    pub running: Option<Running>,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("fixture json")
+}
+
+/// A fixture for another order id, so that several orders can live in one test.
+pub fn fixture_for(name: &str, order_id: &str) -> Value {
+    let mut body = fixture(name);
+    body["payload"]["originalOrderId"] = Value::String(order_id.to_owned());
+    body
+}
+
+impl TestApp {
+    /// `None` when the backend is PostgreSQL and no test cluster is available (the skip is loud).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, &[]).await
+    }
+
+    pub async fn spawn_with(backend: Backend, vars: &[(&str, &str)]) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = fresh_database(backend, dir.path()).await?;
+        let config_path = dir.path().join("orders-hook.toml");
+        std::fs::write(&config_path, ROUTING).expect("write config");
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("ORDERS_HOOK_DATABASE_URL".into(), database_url.clone()),
+            (
+                "ORDERS_HOOK_CLIENT_TOKENS".into(),
+                format!("{TOKEN},{ROTATED_TOKEN}"),
+            ),
+        ]);
+        for (name, value) in vars {
+            env.insert(name.to_string(), value.to_string());
+        }
+        let config = Config::load_with(Some(&config_path), &|name| env.get(name).cloned())
+            .expect("test configuration");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let running = app::start(&config, listener).await.expect("start service");
+        Some(TestApp {
+            base: format!("http://{}", running.addr),
+            client: reqwest::Client::new(),
+            database_url,
+            config_path,
+            running: Some(running),
+            dir,
+        })
+    }
+
+    /// Posts a body to the hook with the valid token: (status, body text).
+    pub async fn post(&self, body: &Value) -> (u16, String) {
+        self.post_raw(body.to_string().into_bytes(), Some(TOKEN))
+            .await
+    }
+
+    pub async fn post_raw(&self, body: Vec<u8>, token: Option<&str>) -> (u16, String) {
+        let mut request = self
+            .client
+            .post(format!("{}{HOOK}", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.header("Client-token", token);
+        }
+        let response = request.send().await.expect("hook request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("hook answer"))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// Runs the real binary against this app's database and configuration.
+    pub fn cli_raw(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_orders-hook"))
+            .args(args)
+            .env("ORDERS_HOOK_DATABASE_URL", &self.database_url)
+            .env("ORDERS_HOOK_CONFIG", &self.config_path)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run orders-hook")
+    }
+
+    /// Runs a CLI command with `--json` and parses its one JSON document.
+    pub fn cli(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let output = self.cli_raw(&all);
+        assert!(
+            output.status.success(),
+            "orders-hook {all:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("CLI --json output is JSON")
+    }
+
+    pub fn order(&self, key: &str) -> Value {
+        self.cli(&["order", "show", key])
+    }
+
+    pub fn outbox(&self) -> Vec<Value> {
+        self.cli(&["outbox", "list"])
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn journal(&self, order: Option<&str>) -> Vec<Value> {
+        let mut args = vec!["journal", "list", "--limit", "1000"];
+        if let Some(order) = order {
+            args.extend(["--order", order]);
+        }
+        self.cli(&args).as_array().cloned().unwrap_or_default()
+    }
+
+    /// Stock balance of one sku at store 77-001, as exact text.
+    pub fn balance(&self, sku: &str) -> Option<String> {
+        self.cli(&["stock", "show", "--store", "77-001"])
+            .as_array()?
+            .iter()
+            .find(|row| row["sku"] == sku)
+            .map(|row| decimal_text(&row["quantity"]))
+    }
+
+    /// Writes a CSV into the test's directory and returns its path.
+    pub fn file(&self, name: &str, content: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).expect("write file");
+        path.to_string_lossy().into_owned()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("clean stop");
+        }
+    }
+}
+
+/// Decimals may be JSON strings or numbers in the CLI output; compare them as normalised text.
+pub fn decimal_text(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    text.parse::<rust_decimal::Decimal>()
+        .map(|d| d.normalize().to_string())
+        .unwrap_or(text)
+}
+
+/// The same scenario, once per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$scenario($crate::harness::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$scenario($crate::harness::Backend::Postgres).await
+            }
+        }
+    )*};
+}

@@ -1,0 +1,14 @@
+//! Black-box suite: the real service on a random port, a real database (a temporary SQLite file,
+//! or a fresh database on the throw-away PostgreSQL cluster of `scripts/test`), the marketplace's
+//! bodies over HTTP, and the results read back through the CLI's `--json` output.
+
+mod harness;
+
+mod auth;
+mod bad_input;
+mod cancellation;
+mod concurrency;
+mod deadline;
+mod lifecycle;
+mod observability;
+mod operator_cli;

@@ -1,0 +1,223 @@
+use crate::harness::{Backend, TestApp, fixture, fixture_for};
+use crate::on_both_backends;
+use serde_json::{Value, json};
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+on_both_backends!(
+    catalog_names_and_csv_imports_reach_the_documents_and_notices,
+    lists_filter_by_status_and_store,
+);
+
+async fn catalog_names_and_csv_imports_reach_the_documents_and_notices(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let catalog = app.file(
+        "catalog.csv",
+        "sku,name,unit\n2000000012345,\"Яблоки Гала <весовые>\",кг\n4607001771234,Молоко Домик в деревне,\n",
+    );
+    assert_eq!(
+        app.cli(&["catalog", "import", &catalog]),
+        json!({"imported": 2})
+    );
+    let stock = app.file(
+        "stock.csv",
+        "store,sku,quantity\n77-001,2000000012345,\"3,125\"\n77-002,X-1,1\n",
+    );
+    assert_eq!(
+        app.cli(&["stock", "import", &stock]),
+        json!({"imported": 2})
+    );
+    let all = app.cli(&["stock", "show"]);
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert_eq!(app.balance("2000000012345").as_deref(), Some("3.125"));
+
+    app.post(&fixture("order.created")).await;
+    let text = app.outbox()[0]["text"].as_str().unwrap().to_owned();
+    assert!(
+        text.contains("Яблоки Гала &lt;весовые&gt; — 1.5 кг"),
+        "{text}"
+    );
+    assert!(text.contains("Молоко Домик в деревне — 2 шт"), "{text}");
+    assert!(
+        text.contains("Хлеб Бородинский 400 г"),
+        "a name from the payload when the catalog has none: {text}"
+    );
+
+    app.post(&fixture("order.received")).await;
+    assert_eq!(app.balance("2000000012345").as_deref(), Some("1.625"));
+
+    for (content, line) in [
+        ("store,sku,quantity\n77-001,123,много\n", 2),
+        ("77-001,124,1,5\n", 1),
+    ] {
+        let bad = app.file("bad.csv", content);
+        let output = app.cli_raw(&["stock", "import", &bad]);
+        assert!(!output.status.success(), "{content}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("bad.csv:{line}")), "{stderr}");
+    }
+    assert_eq!(app.balance("124"), None, "a refused file imports nothing");
+    assert_eq!(app.cli(&["migrate"]), json!({"migrated": true}));
+    app.stop().await;
+}
+
+async fn lists_filter_by_status_and_store(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.post(&fixture_for("order.created", "A1")).await;
+    app.post(&fixture_for("order.created", "A2")).await;
+    let mut other_store = fixture_for("order.created", "B1");
+    other_store["payload"]
+        .as_object_mut()
+        .unwrap()
+        .remove("storeID");
+    other_store["payload"]["store_id"] = json!(12);
+    app.post(&other_store).await;
+    app.post(&fixture_for("order.canceled", "A2")).await;
+
+    let ids = |list: Value| -> Vec<String> {
+        let mut ids: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["originalOrderId"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(app.cli(&["orders", "list"])), ["A1", "A2", "B1"]);
+    assert_eq!(
+        ids(app.cli(&["orders", "list", "--status", "cancelled"])),
+        ["A2"]
+    );
+    assert_eq!(ids(app.cli(&["orders", "list", "--store", "12"])), ["B1"]);
+    let first = &app.cli(&["orders", "list", "--store", "12"])[0];
+    for key in ["originalOrderId", "number", "status", "storeId"] {
+        assert!(first.get(key).is_some(), "{key} in {first}");
+    }
+    let pending = app.cli(&["outbox", "list", "--status", "pending"]);
+    assert_eq!(
+        pending.as_array().unwrap().len(),
+        6,
+        "A1, A2 (created + cancelled); B1 is unrouted"
+    );
+    assert_eq!(app.cli(&["outbox", "list", "--status", "sent"]), json!([]));
+    for key in [
+        "id",
+        "originalOrderId",
+        "kind",
+        "chat",
+        "status",
+        "attempts",
+        "text",
+    ] {
+        assert!(pending[0].get(key).is_some(), "{key} in {}", pending[0]);
+    }
+    app.stop().await;
+}
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orders-hook"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("ORDERS_HOOK_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+#[test]
+fn serve_without_a_token_refuses_to_start_and_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = binary()
+        .args(["serve"])
+        .env(
+            "ORDERS_HOOK_DATABASE_URL",
+            format!("sqlite://{}/x.db", dir.path().display()),
+        )
+        .env("ORDERS_HOOK_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ORDERS_HOOK_CLIENT_TOKENS"), "{stderr}");
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "nothing is started or created"
+    );
+}
+
+/// The real binary, with tokens from a file, verbose logging, a right and a wrong token: neither
+/// token appears anywhere in what it logs.
+#[tokio::test]
+async fn tokens_never_reach_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::write(&tokens, "valid-SECRET-4711\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = binary()
+        .args(["serve"])
+        .env(
+            "ORDERS_HOOK_DATABASE_URL",
+            format!("sqlite://{}/x.db", dir.path().display()),
+        )
+        .env("ORDERS_HOOK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ORDERS_HOOK_CLIENT_TOKENS_FILE", &tokens)
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/sbermarket/orders/hook/");
+    let mut ready = false;
+    for _ in 0..100 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the service came up");
+    let body = fixture("order.created").to_string();
+    for (token, expected) in [("valid-SECRET-4711", 200), ("wrong-SECRET-0815", 403)] {
+        let response = client
+            .post(&url)
+            .header("Client-token", token)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected);
+    }
+    // SIGTERM: the service stops by itself, cleanly.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {logs}");
+    assert!(logs.contains("orders-hook is serving"), "{logs}");
+    assert!(
+        !logs.contains("SECRET"),
+        "a token leaked into the logs:\n{logs}"
+    );
+}
