@@ -57,6 +57,14 @@ impl Seen {
     }
 }
 
+/// The id the router (or nginx before it) gave the request, for the journal.
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -74,10 +82,7 @@ pub async fn receive(
     }
     let mut seen = Seen {
         started,
-        request_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        request_id: request_id(&headers),
         label: Label::default(),
         body: None,
     };
@@ -248,10 +253,7 @@ pub async fn wrong_method(
     }
     let seen = Seen {
         started: Instant::now(),
-        request_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        request_id: request_id(&headers),
         label: Label::default(),
         body: None,
     };

@@ -12,7 +12,7 @@ pub struct OrderRecord {
     pub history: Vec<HistoryRow>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct HistoryRow {
     pub at: DateTime<Utc>,
     pub event: String,
@@ -28,7 +28,7 @@ pub struct OrderFilter {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderSummary {
     pub original_order_id: String,
@@ -60,7 +60,7 @@ pub struct OutboxFilter {
     pub order_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxRow {
     pub id: i64,
@@ -95,7 +95,7 @@ pub struct JournalFilter {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalRow {
     pub id: i64,

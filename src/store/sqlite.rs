@@ -274,27 +274,18 @@ impl Store for SqliteStore {
         let Some(row) = row else { return Ok(None) };
         let id: String = row.get(0);
         let document = parse_document(&row.get::<String, _>(1))?;
-        let history = sqlx::query(
+        let history = sqlx::query_as::<_, HistoryRow>(
             "SELECT at, event, outcome, detail, actor FROM order_history
              WHERE original_order_id = ? ORDER BY id",
         )
         .bind(&id)
         .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(|r| HistoryRow {
-            at: r.get(0),
-            event: r.get(1),
-            outcome: r.get(2),
-            detail: r.get(3),
-            actor: r.get(4),
-        })
-        .collect();
+        .await?;
         Ok(Some(OrderRecord { document, history }))
     }
 
     async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, OrderSummary>(
             "SELECT original_order_id, number, status, store_id, created_at, updated_at FROM orders
              WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR store_id = ?2)
              ORDER BY created_at DESC, original_order_id LIMIT ?3",
@@ -303,18 +294,7 @@ impl Store for SqliteStore {
         .bind(filter.store_id.as_deref())
         .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OrderSummary {
-                original_order_id: r.get(0),
-                number: r.get(1),
-                status: r.get(2),
-                store_id: r.get(3),
-                created_at: r.get(4),
-                updated_at: r.get(5),
-            })
-            .collect())
+        .await?)
     }
 
     async fn import_stock(&self, rows: &[StockBalance]) -> Result<usize, StoreError> {
@@ -377,7 +357,7 @@ impl Store for SqliteStore {
     }
 
     async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, OutboxRow>(
             "SELECT id, original_order_id, kind, chat, status, attempts, text, created_at, sent_at,
                     last_error
              FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR original_order_id = ?2)
@@ -386,26 +366,11 @@ impl Store for SqliteStore {
         .bind(filter.status.as_deref())
         .bind(filter.order_id.as_deref())
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OutboxRow {
-                id: r.get(0),
-                original_order_id: r.get(1),
-                kind: r.get(2),
-                chat: r.get(3),
-                status: r.get(4),
-                attempts: r.get(5),
-                text: r.get(6),
-                created_at: r.get(7),
-                sent_at: r.get(8),
-                last_error: r.get(9),
-            })
-            .collect())
+        .await?)
     }
 
     async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, JournalRow>(
             "SELECT id, at, request_id, event_type, original_order_id, outcome, status_code,
                     duration_ms, detail, body
              FROM journal WHERE ?1 IS NULL OR original_order_id = ?1
@@ -414,22 +379,7 @@ impl Store for SqliteStore {
         .bind(filter.order_id.as_deref())
         .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| JournalRow {
-                id: r.get(0),
-                at: r.get(1),
-                request_id: r.get(2),
-                event_type: r.get(3),
-                original_order_id: r.get(4),
-                outcome: r.get(5),
-                status_code: r.get(6),
-                duration_ms: r.get(7),
-                detail: r.get(8),
-                body: r.get(9),
-            })
-            .collect())
+        .await?)
     }
 
     async fn gauges(&self) -> Result<Gauges, StoreError> {
