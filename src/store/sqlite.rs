@@ -35,13 +35,34 @@ impl SqliteStore {
             .busy_timeout(options.acquire_timeout);
         // One connection: writers queue in order inside the process instead of spinning on
         // SQLite's busy handler; reads are short and share the queue.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(options.acquire_timeout)
-            .connect_with(connect)
-            .await?;
+        // Switching a new file into WAL takes an exclusive lock that SQLite does not wait for
+        // (busy_timeout does not apply): a second process opening the same new file at that
+        // moment (a CLI command while `serve` starts) is told "database is locked", and finds
+        // the file in WAL on a second look.
+        let mut attempt = 1;
+        let pool = loop {
+            let opened = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect.clone())
+                .await;
+            match opened {
+                Err(sqlx::Error::Database(e)) if is_busy(e.as_ref()) && attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                other => break other?,
+            }
+        };
         Ok(SqliteStore { pool })
     }
+}
+
+fn is_busy(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error
+        .code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5) // SQLITE_BUSY and its extended codes
 }
 
 struct SqliteEventTx(Transaction<'static, Sqlite>);
@@ -239,7 +260,21 @@ async fn insert_journal(
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> Result<(), StoreError> {
-        Ok(MIGRATOR.run(&self.pool).await?)
+        // sqlx takes no lock for SQLite: two processes starting together (`serve` and a CLI
+        // command, which migrates first too) can race to apply one migration, and the loser
+        // fails on "table ... already exists". A failed attempt means another process has
+        // committed a migration meanwhile, so a fresh look finds less left to do.
+        let mut attempt = 1;
+        loop {
+            match MIGRATOR.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(sqlx::migrate::MigrateError::ExecuteMigration(..)) if attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
