@@ -240,6 +240,7 @@ impl Config {
                 routing: Routing {
                     stores: file.stores,
                     default_chat: env("ORDERS_HOOK_DEFAULT_CHAT").or(file.default_chat),
+                    ..Routing::default()
                 },
             },
         })

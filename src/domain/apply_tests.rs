@@ -92,6 +92,7 @@ impl World {
                 name: Some("Лесная".to_owned()),
                 store_chat: Some(STORE_CHAT.to_owned()),
                 pickers_chat: Some(PICKERS_CHAT.to_owned()),
+                timezone: None,
             },
         );
         World::with_routing(routing)
@@ -713,6 +714,50 @@ fn change_of_the_delivery_window_is_notified() {
     assert_eq!(
         doc.header.delivery_from,
         Some(local("2026-11-23T15:00:00+03:00"))
+    );
+}
+
+/// The fixture's window, stamped in UTC as some marketplace clients send it.
+fn utc_window(s: &mut Snapshot) {
+    s.delivery_from = Some(Some(local("2026-11-23T09:00:00+00:00")));
+    s.delivery_to = Some(Some(local("2026-11-23T11:00:00+00:00")));
+}
+
+/// Store 77-001 in Yekaterinburg (UTC+5) rather than in the chain's Moscow (UTC+3).
+fn world_in_yekaterinburg() -> World {
+    let mut world = World::new();
+    world.routing.stores.get_mut(STORE).unwrap().timezone = Some(chrono_tz::Asia::Yekaterinburg);
+    world
+}
+
+#[test]
+fn the_delivery_window_is_shown_on_the_stores_clock() {
+    let mut snapshot = created_snapshot();
+    utc_window(&mut snapshot);
+    let world = world_in_yekaterinburg();
+    let text = notice_text(&apply(None, &created_with(snapshot.clone()), &world.ctx()));
+    assert!(
+        text.contains("Доставка: 23.11.2026 14:00–16:00\n"),
+        "{text}"
+    );
+
+    let world = World::new();
+    let text = notice_text(&apply(None, &created_with(snapshot), &world.ctx()));
+    assert!(
+        text.contains("Доставка: 23.11.2026 12:00–14:00\n"),
+        "no zone of its own: Moscow\n{text}"
+    );
+}
+
+#[test]
+fn a_changed_delivery_window_is_shown_on_the_stores_clock() {
+    let world = world_in_yekaterinburg();
+    let doc = created_doc(&world);
+    let (decision, _) = step(Some(&doc), &changed(utc_window), &world.ctx());
+    let items = change_items(&notice_text(&decision));
+    assert_eq!(
+        items,
+        vec!["🕒 Доставка: 23.11.2026 16:00–17:00 → 23.11.2026 14:00–16:00"]
     );
 }
 
@@ -1689,6 +1734,7 @@ fn unrouted_store_with_a_default_chat_notifies_it_once() {
     let world = World::with_routing(Routing {
         stores: Default::default(),
         default_chat: Some("-1009".to_owned()),
+        ..Routing::default()
     });
     let decision = apply(None, &created(), &world.ctx());
     assert_eq!(chats(&decision), vec!["-1009"]);
@@ -1710,6 +1756,7 @@ fn order_without_a_store_id_goes_to_the_default_chat() {
     let world = World::with_routing(Routing {
         stores: Default::default(),
         default_chat: Some("-1009".to_owned()),
+        ..Routing::default()
     });
     let mut snapshot = created_snapshot();
     snapshot.reference.store_id = None;

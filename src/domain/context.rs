@@ -3,6 +3,7 @@
 
 use super::ids::{Sku, StoreId};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use std::collections::HashMap;
 
 pub struct Context<'a> {
@@ -40,11 +41,24 @@ impl Settings {
 }
 
 /// Which Telegram chats hear about which store's orders.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Routing {
     pub stores: HashMap<String, StoreRoute>,
     /// Gets the notices of stores that are not in `stores`.
     pub default_chat: Option<String>,
+    /// The chain's own time zone: delivery windows are read in it unless the store has its own.
+    pub timezone: Tz,
+}
+
+impl Default for Routing {
+    /// The chain works on Moscow time unless told otherwise.
+    fn default() -> Self {
+        Routing {
+            stores: HashMap::new(),
+            default_chat: None,
+            timezone: chrono_tz::Europe::Moscow,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
@@ -52,6 +66,10 @@ pub struct StoreRoute {
     pub name: Option<String>,
     pub store_chat: Option<String>,
     pub pickers_chat: Option<String>,
+    /// The store's own time zone (`Asia/Yekaterinburg`), when it is not the chain's: pickers read
+    /// the delivery window on their wall clock.
+    #[serde(default)]
+    pub timezone: Option<Tz>,
 }
 
 /// Where a store's notices go.
@@ -62,6 +80,8 @@ pub struct Destination {
     pub chats: Vec<String>,
     /// True when the store is not in the routing and the default chat (if any) was used.
     pub unrouted: bool,
+    /// The zone the store's staff read times in.
+    pub timezone: Tz,
 }
 
 impl Routing {
@@ -81,12 +101,14 @@ impl Routing {
                     store_name: route.name.clone(),
                     chats,
                     unrouted: false,
+                    timezone: route.timezone.unwrap_or(self.timezone),
                 }
             }
             None => Destination {
                 store_name: None,
                 chats: self.default_chat.iter().cloned().collect(),
                 unrouted: true,
+                timezone: self.timezone,
             },
         }
     }
@@ -114,6 +136,7 @@ mod tests {
                 name: Some("Лесная".into()),
                 store_chat: Some("-100".into()),
                 pickers_chat: Some("-100".into()),
+                timezone: None,
             },
         );
         let dest = routing.destination(Some(&StoreId::parse("77-001").unwrap()));
@@ -130,6 +153,55 @@ mod tests {
         let dest = routing.destination(Some(&store));
         assert_eq!(dest.chats, vec!["-1".to_owned()]);
         assert!(dest.unrouted);
+    }
+
+    #[test]
+    fn a_store_reads_times_in_its_own_zone_else_in_the_chains() {
+        let mut routing = Routing::default();
+        routing.stores.insert(
+            "66-001".into(),
+            StoreRoute {
+                name: None,
+                store_chat: Some("-200".into()),
+                pickers_chat: None,
+                timezone: Some(chrono_tz::Asia::Yekaterinburg),
+            },
+        );
+        let zone = |routing: &Routing, store: &str| {
+            routing
+                .destination(Some(&StoreId::parse(store).unwrap()))
+                .timezone
+        };
+        assert_eq!(zone(&routing, "66-001"), chrono_tz::Asia::Yekaterinburg);
+        assert_eq!(zone(&routing, "99"), chrono_tz::Europe::Moscow);
+        routing.timezone = chrono_tz::Europe::Samara;
+        assert_eq!(zone(&routing, "99"), chrono_tz::Europe::Samara);
+    }
+
+    #[test]
+    fn a_store_route_reads_its_zone_from_toml_and_does_without_one() {
+        #[derive(serde::Deserialize)]
+        struct File {
+            stores: HashMap<String, StoreRoute>,
+        }
+        let file: File = toml::from_str(
+            r#"
+            [stores."66-001"]
+            name = "Уральская"
+            store_chat = "-300"
+            timezone = "Asia/Yekaterinburg"
+
+            [stores."77-001"]
+            store_chat = "-100"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            file.stores["66-001"].timezone,
+            Some(chrono_tz::Asia::Yekaterinburg)
+        );
+        assert_eq!(file.stores["77-001"].timezone, None);
+        assert!(toml::from_str::<StoreRoute>(r#"timezone = "Mars/Olympus""#).is_err());
     }
 
     #[test]

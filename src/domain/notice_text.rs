@@ -6,6 +6,7 @@ use super::composition::{HeaderChange, LineChange};
 use super::context::{Catalog, Destination};
 use super::order::{Cancellation, OrderDocument, OrderLine};
 use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
@@ -97,7 +98,14 @@ fn store_line(doc: &OrderDocument, dest: &Destination) -> String {
     }
 }
 
-fn window_text(from: Option<DateTime<FixedOffset>>, to: Option<DateTime<FixedOffset>>) -> String {
+/// The delivery window on the store's wall clock: the marketplace may stamp it in any offset.
+fn window_text(
+    from: Option<DateTime<FixedOffset>>,
+    to: Option<DateTime<FixedOffset>>,
+    zone: Tz,
+) -> String {
+    let from = from.map(|t| t.with_timezone(&zone));
+    let to = to.map(|t| t.with_timezone(&zone));
     match (from, to) {
         (Some(from), Some(to)) if from.date_naive() == to.date_naive() => format!(
             "{} {}–{}",
@@ -165,7 +173,11 @@ pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> 
     let _ = writeln!(
         head,
         "Доставка: {}",
-        window_text(doc.header.delivery_from, doc.header.delivery_to)
+        window_text(
+            doc.header.delivery_from,
+            doc.header.delivery_to,
+            dest.timezone
+        )
     );
     if let Some(method) = &doc.header.shipment_method {
         let _ = writeln!(head, "Способ: {}", escape_html(method));
@@ -247,8 +259,8 @@ pub fn changed_order(
     items.extend(header.iter().map(|change| match change {
         HeaderChange::DeliveryWindow { from, to } => format!(
             "🕒 Доставка: {} → {}",
-            window_text(from.0, from.1),
-            window_text(to.0, to.1)
+            window_text(from.0, from.1, dest.timezone),
+            window_text(to.0, to.1, dest.timezone)
         ),
         HeaderChange::Address { from, to } => {
             format!("📍 Адрес: {} → {}", optional_text(from), optional_text(to))

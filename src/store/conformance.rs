@@ -183,6 +183,7 @@ fn rules() -> Rules {
             name: Some("Лесная".to_owned()),
             store_chat: Some(STORE_CHAT.to_owned()),
             pickers_chat: Some(PICKERS_CHAT.to_owned()),
+            timezone: None,
         },
     );
     Rules {
