@@ -33,6 +33,14 @@ pub fn escape_html(raw: &str) -> String {
 /// Telegram's limit (the lines are abridged by `fit`, these texts are not).
 pub const FREE_TEXT_LIMIT: usize = 1000;
 
+/// A product name is shown up to this many characters once escaped: a real name is far
+/// shorter, and an absurd one must not fill a message by itself.
+pub const NAME_LIMIT: usize = 300;
+
+/// Labels that are a word or two (a unit, a shipment method, an unknown replacement policy, a
+/// store's name) are shown up to this many characters once escaped.
+const LABEL_LIMIT: usize = 100;
+
 /// Escapes `raw` like [`escape_html`], cut to at most `limit` characters of escaped text and
 /// marked with `…` when cut; an entity is never split.
 pub fn escape_html_capped(raw: &str, limit: usize) -> String {
@@ -71,7 +79,7 @@ fn line_name(line: &OrderLine, catalog: &Catalog) -> String {
         .map(|item| item.name.clone())
         .or_else(|| line.name.clone())
         .unwrap_or_else(|| line.sku.to_string());
-    escape_html(&name)
+    escape_html_capped(&name, NAME_LIMIT)
 }
 
 fn line_amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String {
@@ -79,7 +87,11 @@ fn line_amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String
         .get(&line.sku)
         .and_then(|item| item.unit.clone())
         .unwrap_or_else(|| "шт".to_owned());
-    format!("{} {}", quantity_text(quantity), escape_html(&unit))
+    format!(
+        "{} {}",
+        quantity_text(quantity),
+        escape_html_capped(&unit, LABEL_LIMIT)
+    )
 }
 
 fn title(doc: &OrderDocument, headline: &str) -> String {
@@ -93,7 +105,11 @@ fn title(doc: &OrderDocument, headline: &str) -> String {
 fn store_line(doc: &OrderDocument, dest: &Destination) -> String {
     let id = doc.store_id.as_ref().map_or("?", |id| id.as_str());
     match &dest.store_name {
-        Some(name) => format!("Магазин: {} ({})\n", escape_html(name), escape_html(id)),
+        Some(name) => format!(
+            "Магазин: {} ({})\n",
+            escape_html_capped(name, LABEL_LIMIT),
+            escape_html(id)
+        ),
         None => format!("Магазин: {}\n", escape_html(id)),
     }
 }
@@ -133,7 +149,7 @@ pub fn replacement_policy_text(policy: &str) -> String {
         "callOrReplace" => "позвонить клиенту, если не ответит — заменить товар".to_owned(),
         "remove" | "doNotReplace" => "не заменять, убрать товар".to_owned(),
         "replace" => "заменить на похожий товар".to_owned(),
-        other => escape_html(other),
+        other => escape_html_capped(other, LABEL_LIMIT),
     }
 }
 
@@ -180,7 +196,7 @@ pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> 
         )
     );
     if let Some(method) = &doc.header.shipment_method {
-        let _ = writeln!(head, "Способ: {}", escape_html(method));
+        let _ = writeln!(head, "Способ: {}", escape_html_capped(method, LABEL_LIMIT));
     }
     head.push_str("\n<b>Состав:</b>\n");
     let items = doc
@@ -325,6 +341,51 @@ mod tests {
         assert_eq!(quantity_text("5.0".parse().unwrap()), "5");
         assert_eq!(quantity_text("1.50".parse().unwrap()), "1.5");
         assert_eq!(quantity_text("0.3754".parse().unwrap()), "0.375");
+    }
+
+    fn line(sku: &str, quantity: &str) -> OrderLine {
+        OrderLine {
+            sku: crate::domain::Sku::parse(sku).unwrap(),
+            name: Some("Яблоки Гала, весовые".to_owned()),
+            original_quantity: quantity.parse().unwrap(),
+            quantity: quantity.parse().unwrap(),
+            weight: None,
+            price: None,
+            discount_price: None,
+            total_price: None,
+            total_discount_price: None,
+            replaced_by: None,
+        }
+    }
+
+    #[test]
+    fn a_weighed_line_shows_the_catalogs_unit_and_a_counted_one_pieces() {
+        let apples = line("2000000012345", "1.250");
+        let mut catalog = Catalog::new();
+        assert_eq!(line_amount(&apples, apples.quantity, &catalog), "1.25 шт");
+        catalog.insert(
+            apples.sku.clone(),
+            crate::domain::CatalogItem {
+                name: "Яблоки".to_owned(),
+                unit: Some("кг".to_owned()),
+            },
+        );
+        assert_eq!(line_amount(&apples, apples.quantity, &catalog), "1.25 кг");
+        catalog.get_mut(&apples.sku).unwrap().unit = None;
+        assert_eq!(line_amount(&apples, apples.quantity, &catalog), "1.25 шт");
+    }
+
+    #[test]
+    fn an_absurd_product_name_is_cut_to_a_line() {
+        let mut odd = line("4600494000012", "1");
+        odd.name = Some("Хлеб & ".repeat(2000));
+        let name = line_name(&odd, &Catalog::new());
+        assert!(
+            name.chars().count() <= NAME_LIMIT,
+            "{}",
+            name.chars().count()
+        );
+        assert!(name.starts_with("Хлеб &amp; Хлеб") && name.ends_with('…'));
     }
 
     #[test]
