@@ -86,11 +86,14 @@ fn touch(doc: &mut OrderDocument, event: &OrderEvent, ctx: &Context) {
     doc.last_payload = event.raw_payload.clone();
 }
 
+/// One notice per chat and part. The parts of a long text get keys of their own
+/// (`created#2/3`), so the outbox keeps each once; a chat's parts come one after the other, so
+/// the outbox's order is the reading order in every chat.
 fn notices(
     doc: &OrderDocument,
     kind: NoticeKind,
     dedup_key: &str,
-    text: String,
+    parts: Vec<String>,
     ctx: &Context,
 ) -> (Vec<Notice>, Vec<String>) {
     let dest = ctx.routing.destination(doc.store_id.as_ref());
@@ -106,15 +109,22 @@ fn notices(
             ),
         });
     }
+    let count = parts.len();
+    let key = |part: usize| match count {
+        1 => dedup_key.to_owned(),
+        _ => format!("{dedup_key}#{}/{count}", part + 1),
+    };
     let notices = dest
         .chats
         .iter()
-        .map(|chat| Notice {
-            order_id: doc.original_order_id.clone(),
-            kind,
-            chat: chat.clone(),
-            dedup_key: dedup_key.to_owned(),
-            text: text.clone(),
+        .flat_map(|chat| {
+            parts.iter().enumerate().map(move |(part, text)| Notice {
+                order_id: doc.original_order_id.clone(),
+                kind,
+                chat: chat.clone(),
+                dedup_key: key(part),
+                text: text.clone(),
+            })
         })
         .collect();
     (notices, warnings)
@@ -187,8 +197,8 @@ fn create(event: &OrderEvent, snapshot: &Snapshot, ctx: &Context) -> Decision {
     doc.composition_as_of = event.sent_at;
     touch(&mut doc, event, ctx);
     let dest = ctx.routing.destination(doc.store_id.as_ref());
-    let text = notice_text::new_order(&doc, &dest, ctx.catalog);
-    let (notices, warnings) = notices(&doc, NoticeKind::Created, "created", text, ctx);
+    let parts = notice_text::new_order(&doc, &dest, ctx.catalog);
+    let (notices, warnings) = notices(&doc, NoticeKind::Created, "created", parts, ctx);
     let Some(answer) = created_answer(&doc) else {
         return no_number();
     };
@@ -291,10 +301,10 @@ fn change(doc: &OrderDocument, event: &OrderEvent, snapshot: &Snapshot, ctx: &Co
     let mut decision = Decision::saved(next.clone(), Answer::Ok, detail.clone());
     if !line_changes.is_empty() || !header_changes.is_empty() {
         let dest = ctx.routing.destination(next.store_id.as_ref());
-        let text =
+        let parts =
             notice_text::changed_order(&next, &line_changes, &header_changes, &dest, ctx.catalog);
         let key = format!("changed:{}", next.revision);
-        let (notices, warnings) = notices(&next, NoticeKind::Changed, &key, text, ctx);
+        let (notices, warnings) = notices(&next, NoticeKind::Changed, &key, parts, ctx);
         decision.notices = notices;
         decision.warnings = warnings;
     }
@@ -462,7 +472,7 @@ fn cancel(
     }
     let dest = ctx.routing.destination(next.store_id.as_ref());
     let text = notice_text::cancelled_order(&next, notice.cancellation.as_ref(), &dest);
-    let (notices, warnings) = notices(&next, NoticeKind::Cancelled, "cancelled", text, ctx);
+    let (notices, warnings) = notices(&next, NoticeKind::Cancelled, "cancelled", vec![text], ctx);
     let detail = "cancelled: pickers told to stop and put the goods back";
     let mut decision = Decision::saved(next, Answer::Ok, detail).note(event, detail);
     decision.notices = notices;

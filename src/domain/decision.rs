@@ -117,13 +117,14 @@ impl NoticeKind {
     }
 }
 
-/// A Telegram message to queue in the outbox.
+/// A Telegram message to queue in the outbox: a whole notice, or one part of a long one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub order_id: OrderId,
     pub kind: NoticeKind,
     pub chat: String,
-    /// Unique per order and chat: the database refuses a second copy of the same notice.
+    /// Unique per order and chat: the database refuses a second copy of the same notice. A
+    /// notice long enough to come in parts has one per part (`created#2/3`).
     pub dedup_key: String,
     /// Telegram HTML, customer text escaped.
     pub text: String,

@@ -7,6 +7,7 @@ pub mod context;
 pub mod decision;
 pub mod event;
 pub mod ids;
+mod notice_parts;
 pub mod notice_text;
 pub mod order;
 

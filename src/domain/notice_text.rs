@@ -1,9 +1,11 @@
 //! The Russian texts the store staff read in Telegram (HTML parse mode). Everything that came
 //! from the customer, the marketplace or the catalog is escaped; every text names the partner
 //! number and the marketplace's order id, so a picker can find the order in either system.
+//! A new or changed order too long for one message comes in numbered parts (`notice_parts`).
 
 use super::composition::{HeaderChange, LineChange};
 use super::context::{Catalog, Destination};
+use super::notice_parts::Draft;
 use super::order::{Cancellation, OrderDocument, OrderLine};
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -29,8 +31,8 @@ pub fn escape_html(raw: &str) -> String {
 }
 
 /// Free text from the customer or the marketplace (a comment, an address, a reason) is shown up
-/// to this many characters once escaped, so that no single text can push a notice over
-/// Telegram's limit (the lines are abridged by `fit`, these texts are not).
+/// to this many characters once escaped, so that a single text always fits in one part of a
+/// notice next to the order's ids.
 pub const FREE_TEXT_LIMIT: usize = 1000;
 
 /// A product name is shown up to this many characters once escaped: a real name is far
@@ -94,11 +96,20 @@ fn line_amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String
     )
 }
 
-fn title(doc: &OrderDocument, headline: &str) -> String {
+/// `🆕 Новый заказ <b>SM-000007</b>`: the first line, which a part number may follow.
+fn headline(doc: &OrderDocument, words: &str) -> String {
     format!(
-        "{headline} <b>{}</b>\nСберМаркет: <code>{}</code>\n",
+        "{words} <b>{}</b>",
         escape_html(doc.number.as_deref().unwrap_or("без номера")),
+    )
+}
+
+/// The marketplace's id and the store, under the headline.
+fn ids(doc: &OrderDocument, dest: &Destination) -> String {
+    format!(
+        "\nСберМаркет: <code>{}</code>\n{}",
         escape_html(doc.original_order_id.as_str()),
+        store_line(doc, dest)
     )
 }
 
@@ -160,34 +171,11 @@ fn optional_text(value: &Option<String>) -> String {
     }
 }
 
-/// Keeps a text within Telegram's limit by dropping whole lines of the list in the middle.
-fn fit(head: String, items: Vec<String>, tail: String) -> String {
-    let size = |items: &[String]| {
-        head.chars().count()
-            + tail.chars().count()
-            + items.iter().map(|i| i.chars().count() + 1).sum::<usize>()
-    };
-    let mut kept = items.len();
-    while kept > 0 && size(&items[..kept]) + 40 > TELEGRAM_TEXT_LIMIT {
-        kept -= 1;
-    }
-    let mut text = head;
-    for item in &items[..kept] {
-        text.push_str(item);
-        text.push('\n');
-    }
-    if kept < items.len() {
-        let _ = writeln!(text, "… и ещё позиций: {}", items.len() - kept);
-    }
-    text.push_str(&tail);
-    text
-}
-
-pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> String {
-    let mut head = title(doc, "🆕 Новый заказ");
-    head.push_str(&store_line(doc, dest));
+/// The new order's notice: one message, or numbered parts when its list is long.
+pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> Vec<String> {
+    let mut details = String::new();
     let _ = writeln!(
-        head,
+        details,
         "Доставка: {}",
         window_text(
             doc.header.delivery_from,
@@ -196,9 +184,12 @@ pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> 
         )
     );
     if let Some(method) = &doc.header.shipment_method {
-        let _ = writeln!(head, "Способ: {}", escape_html_capped(method, LABEL_LIMIT));
+        let _ = writeln!(
+            details,
+            "Способ: {}",
+            escape_html_capped(method, LABEL_LIMIT)
+        );
     }
-    head.push_str("\n<b>Состав:</b>\n");
     let items = doc
         .lines
         .iter()
@@ -231,19 +222,25 @@ pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> 
         }
         (None, None) => {}
     }
-    fit(head, items, tail)
+    Draft {
+        headline: headline(doc, "🆕 Новый заказ"),
+        ids: ids(doc, dest),
+        details,
+        list_heading: "\n<b>Состав:</b>\n".to_owned(),
+        items,
+        tail,
+    }
+    .into_parts()
 }
 
+/// What changed, one line per difference: one message, or numbered parts when there are many.
 pub fn changed_order(
     doc: &OrderDocument,
     lines: &[LineChange],
     header: &[HeaderChange],
     dest: &Destination,
     catalog: &Catalog,
-) -> String {
-    let mut head = title(doc, "✏️ Заказ изменён");
-    head.push_str(&store_line(doc, dest));
-    head.push('\n');
+) -> Vec<String> {
     let price = |p: Option<Decimal>| p.map_or_else(|| "—".to_owned(), money_text);
     let mut items: Vec<String> = lines
         .iter()
@@ -294,16 +291,25 @@ pub fn changed_order(
             to.as_deref().map_or_else(|| "—".to_owned(), replacement_policy_text)
         ),
     }));
-    fit(head, items, String::new())
+    Draft {
+        headline: headline(doc, "✏️ Заказ изменён"),
+        ids: ids(doc, dest),
+        details: String::new(),
+        list_heading: "\n".to_owned(),
+        items,
+        tail: String::new(),
+    }
+    .into_parts()
 }
 
+/// Always one message: it names the order and says stop.
 pub fn cancelled_order(
     doc: &OrderDocument,
     cancellation: Option<&Cancellation>,
     dest: &Destination,
 ) -> String {
-    let mut text = title(doc, "❌ Заказ отменён");
-    text.push_str(&store_line(doc, dest));
+    let mut text = headline(doc, "❌ Заказ отменён");
+    text.push_str(&ids(doc, dest));
     text.push_str("\n<b>Прекратите сборку и верните товары на полки.</b>\n");
     let reason = cancellation.and_then(|c| c.description.clone().or_else(|| c.slug.clone()));
     if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
@@ -386,16 +392,5 @@ mod tests {
             name.chars().count()
         );
         assert!(name.starts_with("Хлеб &amp; Хлеб") && name.ends_with('…'));
-    }
-
-    #[test]
-    fn a_long_list_is_abridged_under_the_limit() {
-        let items = (0..1000)
-            .map(|i| format!("{i}. {}", "x".repeat(40)))
-            .collect();
-        let text = fit("head\n".into(), items, "tail".into());
-        assert!(text.chars().count() <= TELEGRAM_TEXT_LIMIT);
-        assert!(text.contains("… и ещё позиций"));
-        assert!(text.ends_with("tail"));
     }
 }
