@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::http::{self, AppState, auth::TokenSet};
+use crate::notify::{BotApi, SystemClock, Worker};
 use crate::store::{self, Store};
 use anyhow::Context as _;
 use std::net::SocketAddr;
@@ -16,19 +17,23 @@ pub struct Running {
     pub store: Arc<dyn Store>,
     pub shutdown: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     /// Stops accepting, lets in-flight requests finish, and returns when the server is down.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
-        self.task.await.context("server task")??;
-        Ok(())
+        self.wait().await
     }
 
-    /// Runs until the shutdown token is cancelled.
+    /// Runs until the shutdown token is cancelled; the notice worker settles what it is sending.
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.task.await.context("server task")??;
+        let served = self.task.await.context("server task");
+        if let Some(worker) = self.worker {
+            worker.await.context("notice worker")?;
+        }
+        served??;
         Ok(())
     }
 }
@@ -42,22 +47,26 @@ pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Run
         .await
         .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;
     store.migrate().await.context("migrate the database")?;
-    if config.telegram_bot_token.is_none() {
-        tracing::warn!(
-            "ORDERS_HOOK_TELEGRAM_BOT_TOKEN is not set: notices are queued in the outbox and \
-             wait there until a bot token is configured"
+    let outbox_committed = Arc::new(tokio::sync::Notify::new());
+    let shutdown = CancellationToken::new();
+    let worker = if config.notify_enabled {
+        spawn_worker(config, &store, outbox_committed.clone(), shutdown.clone())?
+    } else {
+        tracing::info!(
+            "the notice worker is off (ORDERS_HOOK_NOTIFY=false): run `orders-hook notify` to \
+             send the outbox to Telegram"
         );
-    }
+        None
+    };
     let state = AppState {
         store: store.clone(),
         rules: Arc::new(config.rules.clone()),
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
         deadline: config.request_deadline,
-        outbox_committed: Arc::new(tokio::sync::Notify::new()),
+        outbox_committed,
     };
     let router = http::router(state, &config.hook_path);
     let addr = listener.local_addr()?;
-    let shutdown = CancellationToken::new();
     let stopping = shutdown.clone();
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -75,7 +84,66 @@ pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Run
         store,
         shutdown,
         task,
+        worker,
     })
+}
+
+/// Starts the notice worker, or says once why notices stay queued.
+fn spawn_worker(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(token) = &config.telegram_bot_token else {
+        tracing::warn!(
+            "ORDERS_HOOK_TELEGRAM_BOT_TOKEN is not set: notices are queued in the outbox and \
+             wait there until a bot token is configured"
+        );
+        return Ok(None);
+    };
+    let api = BotApi::new(
+        &config.telegram_api_url,
+        token.clone(),
+        config.telegram_timeout,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let worker = Worker::new(
+        store.clone(),
+        api,
+        Arc::new(SystemClock),
+        config.notify.clone(),
+    );
+    Ok(Some(tokio::spawn(worker.run(wake, shutdown))))
+}
+
+/// `orders-hook notify`: only the notice worker, for a deployment that sends apart from the
+/// hook. Stops on SIGTERM or Ctrl-C after settling what it is sending.
+pub async fn notify(config: Config) -> anyhow::Result<()> {
+    crate::telemetry::metrics();
+    if config.telegram_bot_token.is_none() {
+        anyhow::bail!(
+            "nothing to send with: set ORDERS_HOOK_TELEGRAM_BOT_TOKEN (or \
+             ORDERS_HOOK_TELEGRAM_BOT_TOKEN_FILE) to the bot's token"
+        );
+    }
+    let store = store::open(&config.database_url, &config.store_options)
+        .await
+        .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;
+    store.migrate().await.context("migrate the database")?;
+    let shutdown = CancellationToken::new();
+    let stopping = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: settling notices in flight");
+        stopping.cancel();
+    });
+    // Nobody commits in this process: the sweep finds what the hook instances queued.
+    let wake = Arc::new(tokio::sync::Notify::new());
+    if let Some(worker) = spawn_worker(&config, &store, wake, shutdown)? {
+        worker.await.context("notice worker")?;
+    }
+    Ok(())
 }
 
 /// `orders-hook serve`: binds the configured address and stops on SIGTERM or Ctrl-C.

@@ -4,7 +4,8 @@
 use crate::app;
 use crate::config::Config;
 use crate::store::{
-    self, CatalogRow, JournalFilter, OrderFilter, OrderRecord, OutboxFilter, StockBalance, Store,
+    self, CatalogRow, JournalFilter, OrderFilter, OrderRecord, OutboxFilter, Requeue, StockBalance,
+    Store,
 };
 use crate::telemetry;
 use anyhow::{Context as _, bail};
@@ -32,8 +33,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the hook service (migrates the database first).
+    /// Run the hook service (migrates the database first); it sends notices too unless
+    /// ORDERS_HOOK_NOTIFY=false.
     Serve,
+    /// Only send the outbox to Telegram, apart from the hook service.
+    Notify,
     /// Bring the database schema up to date and exit.
     Migrate,
     /// One order document.
@@ -118,6 +122,15 @@ pub enum OutboxCommand {
         #[arg(long)]
         order: Option<String>,
     },
+    /// Put a parked (failed) notice back in the queue, or all of them with --failed.
+    Retry {
+        /// The notice's id (from `outbox list`).
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        id: Option<i64>,
+        /// Every failed notice.
+        #[arg(long)]
+        failed: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,8 +152,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         config.log_format = crate::config::LogFormat::Json;
     }
     telemetry::init_logging(config.log_format);
-    if let Command::Serve = cli.command {
-        return app::serve(config).await;
+    match cli.command {
+        Command::Serve => return app::serve(config).await,
+        Command::Notify => return app::notify(config).await,
+        _ => {}
     }
     let store = store::open(&config.database_url, &config.store_options)
         .await
@@ -162,7 +177,9 @@ struct Output {
 
 async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output> {
     Ok(match command {
-        Command::Serve => bail!("serve is handled before the database is opened"),
+        Command::Serve | Command::Notify => {
+            bail!("serve and notify are handled before the database is opened")
+        }
         Command::Migrate => Output {
             json: json!({"migrated": true}),
             text: "database schema is up to date".to_owned(),
@@ -241,6 +258,12 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
         Command::Outbox {
             command: OutboxCommand::List { status, order },
         } => {
+            if let Some(status) = status
+                .as_deref()
+                .filter(|s| !["pending", "sent", "failed"].contains(s))
+            {
+                bail!("unknown outbox status {status:?}: use pending, sent or failed");
+            }
             let rows = store
                 .outbox(&OutboxFilter {
                     status: status.clone(),
@@ -251,8 +274,17 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
                 .iter()
                 .map(|r| {
                     format!(
-                        "#{:<6} {:<20} {:<10} {:<16} {:<8} attempts={}",
-                        r.id, r.original_order_id, r.kind, r.chat, r.status, r.attempts
+                        "#{:<6} {:<20} {:<10} {:<16} {:<8} attempts={}{}",
+                        r.id,
+                        r.original_order_id,
+                        r.kind,
+                        r.chat,
+                        r.status,
+                        r.attempts,
+                        r.last_error
+                            .as_deref()
+                            .map(|e| format!(" last error: {e}"))
+                            .unwrap_or_default()
                     )
                 })
                 .collect::<Vec<_>>()
@@ -260,6 +292,25 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
             Output {
                 json: serde_json::to_value(&rows)?,
                 text,
+            }
+        }
+        Command::Outbox {
+            command: OutboxCommand::Retry { id, failed },
+        } => {
+            let which = match (id, failed) {
+                (Some(id), false) => Requeue::One(*id),
+                _ => Requeue::AllFailed,
+            };
+            let requeued = store.requeue_notices(which, chrono::Utc::now()).await?;
+            if let (Requeue::One(id), 0) = (which, requeued) {
+                bail!(
+                    "notice #{id} is not failed (or does not exist): only parked notices are \
+                     re-queued, and a sent one is never sent again"
+                );
+            }
+            Output {
+                json: json!({"requeued": requeued}),
+                text: format!("{requeued} notice(s) back in the queue"),
             }
         }
         Command::Journal {

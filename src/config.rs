@@ -3,6 +3,7 @@
 //! names the variable to set.
 
 use crate::domain::{Routing, Settings, StoreRoute};
+use crate::notify::{NotifySettings, RetryPolicy};
 use crate::store::{Rules, StoreOptions};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -61,11 +62,17 @@ struct FileConfig {
     hook_path: Option<String>,
     request_deadline_ms: Option<u64>,
     number_prefix: Option<String>,
+    timezone: Option<String>,
     assembly_minutes: Option<i64>,
     sqlite_synchronous: Option<String>,
     log_format: Option<String>,
     default_chat: Option<String>,
     telegram_api_url: Option<String>,
+    telegram_bot_token_file: Option<PathBuf>,
+    telegram_timeout_ms: Option<u64>,
+    notify: Option<bool>,
+    notify_horizon_minutes: Option<u64>,
+    notify_sweep_ms: Option<u64>,
     #[serde(default)]
     stores: HashMap<String, StoreRoute>,
 }
@@ -78,6 +85,11 @@ pub struct Config {
     pub client_tokens: Vec<Secret>,
     pub telegram_bot_token: Option<Secret>,
     pub telegram_api_url: String,
+    /// How long one `sendMessage` call may take.
+    pub telegram_timeout: Duration,
+    /// Whether `serve` runs the notice worker (off when `orders-hook notify` runs apart).
+    pub notify_enabled: bool,
+    pub notify: NotifySettings,
     pub hook_path: String,
     /// Below the marketplace's 5 s: past it we answer 503 and roll back.
     pub request_deadline: Duration,
@@ -97,6 +109,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://orders-hook.db";
 pub const DEFAULT_HOOK_PATH: &str = "/sbermarket/orders/hook/";
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 pub const DEFAULT_REQUEST_DEADLINE_MS: u64 = 4000;
+pub const DEFAULT_TELEGRAM_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_NOTIFY_HORIZON_MINUTES: u64 = 12 * 60;
+pub const DEFAULT_NOTIFY_SWEEP_MS: u64 = 1000;
 
 impl Config {
     /// Loads the file (if any) and the process environment.
@@ -209,6 +224,78 @@ impl Config {
         }
         let request_deadline = Duration::from_millis(request_deadline_ms);
 
+        let telegram_bot_token = match env("ORDERS_HOOK_TELEGRAM_BOT_TOKEN") {
+            Some(token) => Some(Secret::new(token.trim())),
+            None => match env("ORDERS_HOOK_TELEGRAM_BOT_TOKEN_FILE")
+                .map(PathBuf::from)
+                .or(file.telegram_bot_token_file)
+            {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|source| ConfigError::Read { path, source })?;
+                    Some(Secret::new(text.trim())).filter(|t| !t.expose().is_empty())
+                }
+                None => None,
+            },
+        };
+        let telegram_timeout_ms = bounded(
+            "ORDERS_HOOK_TELEGRAM_TIMEOUT_MS",
+            env("ORDERS_HOOK_TELEGRAM_TIMEOUT_MS"),
+            file.telegram_timeout_ms,
+            DEFAULT_TELEGRAM_TIMEOUT_MS,
+            100..=60_000,
+        )?;
+        let horizon_minutes = bounded(
+            "ORDERS_HOOK_NOTIFY_HORIZON_MINUTES",
+            env("ORDERS_HOOK_NOTIFY_HORIZON_MINUTES"),
+            file.notify_horizon_minutes,
+            DEFAULT_NOTIFY_HORIZON_MINUTES,
+            1..=7 * 24 * 60,
+        )?;
+        let sweep_ms = bounded(
+            "ORDERS_HOOK_NOTIFY_SWEEP_MS",
+            env("ORDERS_HOOK_NOTIFY_SWEEP_MS"),
+            file.notify_sweep_ms,
+            DEFAULT_NOTIFY_SWEEP_MS,
+            50..=60_000,
+        )?;
+        let notify_enabled = match env("ORDERS_HOOK_NOTIFY") {
+            Some(raw) => parse_switch("ORDERS_HOOK_NOTIFY", &raw)?,
+            None => file.notify.unwrap_or(true),
+        };
+        let number_prefix = env("ORDERS_HOOK_NUMBER_PREFIX")
+            .or(file.number_prefix)
+            .unwrap_or_else(|| Settings::default().number_prefix);
+        // The number heads every notice part: a long prefix would eat Telegram's length limit.
+        if number_prefix.chars().count() > 20 {
+            return Err(ConfigError::Invalid {
+                name: "ORDERS_HOOK_NUMBER_PREFIX",
+                why: format!("{number_prefix:?}: at most 20 characters"),
+            });
+        }
+        let timezone = match env("ORDERS_HOOK_TIMEZONE").or(file.timezone) {
+            Some(name) => {
+                name.trim()
+                    .parse::<chrono_tz::Tz>()
+                    .map_err(|e| ConfigError::Invalid {
+                        name: "ORDERS_HOOK_TIMEZONE",
+                        why: format!("{name:?}: {e}; use an IANA name such as Europe/Moscow"),
+                    })?
+            }
+            None => Routing::default().timezone,
+        };
+        let telegram_timeout = Duration::from_millis(telegram_timeout_ms);
+        let notify = NotifySettings {
+            retry: RetryPolicy {
+                horizon: Duration::from_secs(horizon_minutes * 60),
+                ..RetryPolicy::default()
+            },
+            // Only a dead worker's rows may be taken over: the lease outlasts any send.
+            lease: (telegram_timeout * 3).max(Duration::from_secs(60)),
+            sweep: Duration::from_millis(sweep_ms),
+            ..NotifySettings::default()
+        };
+
         Ok(Config {
             listen: env("ORDERS_HOOK_LISTEN")
                 .or(file.listen)
@@ -217,10 +304,13 @@ impl Config {
                 .or(file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             client_tokens,
-            telegram_bot_token: env("ORDERS_HOOK_TELEGRAM_BOT_TOKEN").map(Secret::new),
+            telegram_bot_token,
             telegram_api_url: env("ORDERS_HOOK_TELEGRAM_API_URL")
                 .or(file.telegram_api_url)
                 .unwrap_or_else(|| DEFAULT_TELEGRAM_API_URL.to_owned()),
+            telegram_timeout,
+            notify_enabled,
+            notify,
             hook_path,
             request_deadline,
             log_format,
@@ -232,15 +322,13 @@ impl Config {
             },
             rules: Rules {
                 settings: Settings {
-                    number_prefix: env("ORDERS_HOOK_NUMBER_PREFIX")
-                        .or(file.number_prefix)
-                        .unwrap_or_else(|| Settings::default().number_prefix),
+                    number_prefix,
                     assembly_time: chrono::Duration::minutes(assembly_minutes),
                 },
                 routing: Routing {
                     stores: file.stores,
                     default_chat: env("ORDERS_HOOK_DEFAULT_CHAT").or(file.default_chat),
-                    ..Routing::default()
+                    timezone,
                 },
             },
         })
@@ -253,6 +341,43 @@ impl Config {
         } else {
             Ok(())
         }
+    }
+}
+
+/// A number from the environment, else the file, else the default, within `range`.
+fn bounded(
+    name: &'static str,
+    from_env: Option<String>,
+    from_file: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let value = match from_env {
+        Some(raw) => parse_number(name, &raw)?,
+        None => from_file.unwrap_or(default),
+    };
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            why: format!(
+                "{value}: must be between {} and {}",
+                range.start(),
+                range.end()
+            ),
+        })
+    }
+}
+
+fn parse_switch(name: &'static str, raw: &str) -> Result<bool, ConfigError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(ConfigError::Invalid {
+            name,
+            why: format!("{other:?}: use true or false"),
+        }),
     }
 }
 
@@ -286,6 +411,11 @@ mod tests {
         assert_eq!(config.telegram_api_url, "https://api.telegram.org");
         assert_eq!(config.request_deadline, Duration::from_secs(4));
         assert_eq!(config.rules.settings.number_prefix, "SM-");
+        assert_eq!(config.rules.routing.timezone, chrono_tz::Europe::Moscow);
+        assert!(config.notify_enabled);
+        assert!(config.telegram_bot_token.is_none());
+        assert_eq!(config.notify.retry.horizon, Duration::from_secs(12 * 3600));
+        assert!(config.notify.lease > config.telegram_timeout);
         assert!(matches!(
             config.require_client_tokens(),
             Err(ConfigError::NoClientTokens)
@@ -331,6 +461,7 @@ mod tests {
 listen = "0.0.0.0:9000"
 number_prefix = "K-"
 default_chat = "-100"
+timezone = "Asia/Novosibirsk"
 [stores."77-001"]
 name = "Лесная"
 store_chat = "-1001"
@@ -341,6 +472,7 @@ pickers_chat = "-1002"
         let config = load(&[("ORDERS_HOOK_LISTEN", "127.0.0.1:1")], Some(&file)).unwrap();
         assert_eq!(config.listen, "127.0.0.1:1");
         assert_eq!(config.rules.settings.number_prefix, "K-");
+        assert_eq!(config.rules.routing.timezone, chrono_tz::Asia::Novosibirsk);
         assert_eq!(config.rules.routing.default_chat.as_deref(), Some("-100"));
         assert_eq!(
             config.rules.routing.stores["77-001"]
@@ -351,6 +483,30 @@ pickers_chat = "-1002"
     }
 
     #[test]
+    fn the_bot_token_may_come_from_a_file_and_the_worker_can_be_switched_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bot-token");
+        std::fs::write(&file, "123:ABC\n").unwrap();
+        let config = load(
+            &[
+                (
+                    "ORDERS_HOOK_TELEGRAM_BOT_TOKEN_FILE",
+                    file.to_str().unwrap(),
+                ),
+                ("ORDERS_HOOK_NOTIFY", "off"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            config.telegram_bot_token.as_ref().map(Secret::expose),
+            Some("123:ABC")
+        );
+        assert!(!config.notify_enabled);
+        assert!(!format!("{config:?}").contains("123:ABC"));
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         for (name, value) in [
             ("ORDERS_HOOK_REQUEST_DEADLINE_MS", "6000"),
@@ -358,6 +514,12 @@ pickers_chat = "-1002"
             ("ORDERS_HOOK_ASSEMBLY_MINUTES", "-5"),
             ("ORDERS_HOOK_PATH", "hook"),
             ("ORDERS_HOOK_SQLITE_SYNCHRONOUS", "sometimes"),
+            ("ORDERS_HOOK_NOTIFY", "maybe"),
+            ("ORDERS_HOOK_TIMEZONE", "Mars/Olympus"),
+            ("ORDERS_HOOK_NUMBER_PREFIX", "A-VERY-LONG-PREFIX-INDEED-"),
+            ("ORDERS_HOOK_TELEGRAM_TIMEOUT_MS", "0"),
+            ("ORDERS_HOOK_NOTIFY_HORIZON_MINUTES", "0"),
+            ("ORDERS_HOOK_NOTIFY_SWEEP_MS", "10"),
         ] {
             let err = load(&[(name, value)], None).unwrap_err().to_string();
             assert!(err.contains(name), "{err}");

@@ -5,7 +5,8 @@
 //! event to the [`store`]. In one transaction the store locks the order, loads its document and
 //! asks [`domain::apply`] — pure, no I/O, no clock — what the event does: the new document, the
 //! answer, the stock write-offs, the Telegram notices and the journal outcome. The store commits
-//! all of it together, and only then is the marketplace answered.
+//! all of it together, and only then is the marketplace answered. The notices wait in the
+//! outbox until [`notify`]'s worker sends them to Telegram, off the request path.
 //!
 //! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables; [`telemetry`]
 //! owns logs and metrics; [`app`] wires store, router and shutdown; [`cli`] is the operator's
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod notify;
 pub mod protocol;
 pub mod store;
 pub mod telemetry;

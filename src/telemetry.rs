@@ -20,6 +20,16 @@ pub mod names {
     pub const LOCKED_CHANGES: &str = "orders_hook_locked_changes_ignored_total";
     /// Requests refused for a missing or wrong `Client-token`.
     pub const FORBIDDEN: &str = "orders_hook_forbidden_total";
+    /// Notices Telegram accepted.
+    pub const NOTICES_SENT: &str = "orders_hook_notices_sent_total";
+    /// Notices parked as `failed` (refused by Telegram, or past the retry horizon).
+    pub const NOTICES_FAILED: &str = "orders_hook_notices_failed_total";
+    /// Attempts to be repeated later, by `reason` (`rate_limited`, `transient`).
+    pub const NOTICE_RETRIES: &str = "orders_hook_notice_retries_total";
+    /// Time one `sendMessage` call took.
+    pub const TELEGRAM_SEND_DURATION: &str = "orders_hook_telegram_send_duration_seconds";
+    /// Age of the oldest notice still waiting to be sent (0 when none waits).
+    pub const OUTBOX_OLDEST_PENDING: &str = "orders_hook_outbox_oldest_pending_seconds";
 }
 
 /// Starts logging once per process; later calls (tests) keep the first subscriber.
@@ -44,6 +54,12 @@ pub fn metrics() -> &'static PrometheusHandle {
                 Matcher::Full(names::REQUEST_DURATION.to_owned()),
                 &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0],
             )
+            .and_then(|builder| {
+                builder.set_buckets_for_metric(
+                    Matcher::Full(names::TELEGRAM_SEND_DURATION.to_owned()),
+                    &[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+                )
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();

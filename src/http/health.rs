@@ -52,6 +52,13 @@ fn database_gauges(gauges: &Gauges) -> String {
             names::OUTBOX_ROWS
         ));
     }
+    let oldest = gauges.oldest_pending_at.map_or(0.0, |at| {
+        (chrono::Utc::now() - at).as_seconds_f64().max(0.0)
+    });
+    text.push_str(&format!(
+        "# HELP {0} Age of the oldest notice still waiting to be sent.\n# TYPE {0} gauge\n{0} {oldest:.3}\n",
+        names::OUTBOX_OLDEST_PENDING
+    ));
     text.push_str(&format!(
         "# HELP {0} Stock balances below zero.\n# TYPE {0} gauge\n{0} {1}\n",
         names::NEGATIVE_BALANCES,

@@ -207,7 +207,7 @@ fn answer(state: &AppState, seen: &Seen, applied: Applied) -> Response {
         );
     }
     if !decision.notices.is_empty() {
-        state.outbox_committed.notify_waiters();
+        state.outbox_committed.notify_one();
     }
     tracing::info!(
         event = seen.event_label(),

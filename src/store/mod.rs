@@ -3,18 +3,23 @@
 //! database's unique keys do the deduplication.
 
 mod apply_event;
+pub mod delivery;
 pub mod postgres;
+mod postgres_delivery;
 pub mod records;
 pub mod sqlite;
+mod sqlite_delivery;
 
 #[cfg(test)]
 mod conformance;
 
 pub use apply_event::{Applied, EventRequest};
+pub use delivery::{ClaimedNotice, NoticeClaim, Requeue, SendLimits, Settlement};
 pub use records::*;
 
 use crate::domain::{OrderEvent, Routing, Settings};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +76,29 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError>;
 
     async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError>;
+
+    /// Leases the notices a worker may send now: per chat only the oldest pending one, and only
+    /// as many as Telegram's limits allow across every worker on this database.
+    async fn claim_due_notices(
+        &self,
+        claim: &NoticeClaim,
+    ) -> Result<Vec<ClaimedNotice>, StoreError>;
+
+    /// Records how an attempt ended; false when the worker no longer held the row (its lease
+    /// ran out and another worker took it over, or it was settled already).
+    async fn settle_notice(
+        &self,
+        id: i64,
+        worker: &str,
+        settlement: &Settlement,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives back a stopping worker's leases, so that another worker need not wait them out.
+    async fn release_notices(&self, worker: &str) -> Result<u64, StoreError>;
+
+    /// Puts parked (`failed`) notices back in the queue with a fresh retry horizon; sent and
+    /// pending notices are left alone. Returns how many were requeued.
+    async fn requeue_notices(&self, which: Requeue, now: DateTime<Utc>) -> Result<u64, StoreError>;
 
     /// Numbers for `/metrics` that live in the database.
     async fn gauges(&self) -> Result<Gauges, StoreError>;

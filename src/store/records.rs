@@ -71,7 +71,11 @@ pub struct OutboxRow {
     pub attempts: i64,
     pub text: String,
     pub created_at: DateTime<Utc>,
+    /// When the worker tries it next (back-off or Telegram's `retry_after`), while pending.
+    pub next_attempt_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    pub telegram_message_id: Option<i64>,
+    /// Telegram's description or the network error of the last failed attempt.
     pub last_error: Option<String>,
 }
 
@@ -115,5 +119,7 @@ pub struct JournalRow {
 pub struct Gauges {
     /// Outbox rows per status.
     pub outbox: Vec<(String, i64)>,
+    /// When the oldest notice still waiting to be sent was queued.
+    pub oldest_pending_at: Option<DateTime<Utc>>,
     pub negative_balances: i64,
 }

@@ -4,7 +4,10 @@
 
 use super::apply_event::{self, EventTx, document_json, parse_decimal, parse_document};
 use super::records::*;
-use super::{Applied, EventRequest, Rules, Store, StoreError, StoreOptions};
+use super::{
+    Applied, ClaimedNotice, EventRequest, NoticeClaim, Requeue, Rules, Settlement, Store,
+    StoreError, StoreOptions,
+};
 use crate::domain::{
     ACTOR, Catalog, CatalogItem, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
     StockMove,
@@ -19,7 +22,7 @@ use std::str::FromStr;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -209,8 +212,8 @@ impl EventTx for SqliteEventTx {
     async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
             "INSERT INTO outbox (original_order_id, kind, chat, dedup_key, text, created_at,
-                                 next_attempt_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+                                 next_attempt_at, queued_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)
              ON CONFLICT (original_order_id, dedup_key, chat) DO NOTHING",
         )
         .bind(notice.order_id.as_str())
@@ -393,8 +396,8 @@ impl Store for SqliteStore {
 
     async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError> {
         Ok(sqlx::query_as::<_, OutboxRow>(
-            "SELECT id, original_order_id, kind, chat, status, attempts, text, created_at, sent_at,
-                    last_error
+            "SELECT id, original_order_id, kind, chat, status, attempts, text, created_at,
+                    next_attempt_at, sent_at, telegram_message_id, last_error
              FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR original_order_id = ?2)
              ORDER BY id",
         )
@@ -417,6 +420,30 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    async fn claim_due_notices(
+        &self,
+        claim: &NoticeClaim,
+    ) -> Result<Vec<ClaimedNotice>, StoreError> {
+        self.claim(claim).await
+    }
+
+    async fn settle_notice(
+        &self,
+        id: i64,
+        worker: &str,
+        settlement: &Settlement,
+    ) -> Result<bool, StoreError> {
+        self.settle(id, worker, settlement).await
+    }
+
+    async fn release_notices(&self, worker: &str) -> Result<u64, StoreError> {
+        self.release(worker).await
+    }
+
+    async fn requeue_notices(&self, which: Requeue, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.requeue(which, now).await
+    }
+
     async fn gauges(&self) -> Result<Gauges, StoreError> {
         let outbox = sqlx::query_as::<_, (String, i64)>(
             "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status",
@@ -428,8 +455,13 @@ impl Store for SqliteStore {
             sqlx::query_scalar("SELECT COUNT(*) FROM stock_balances WHERE quantity LIKE '-%'")
                 .fetch_one(&self.pool)
                 .await?;
+        let oldest_pending_at: Option<DateTime<Utc>> =
+            sqlx::query_scalar("SELECT MIN(queued_at) FROM outbox WHERE status = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(Gauges {
             outbox,
+            oldest_pending_at,
             negative_balances,
         })
     }

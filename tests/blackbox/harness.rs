@@ -26,6 +26,7 @@ pub struct TestApp {
     pub config_path: PathBuf,
     pub running: Option<Running>,
     pub dir: tempfile::TempDir,
+    env: HashMap<String, String>,
 }
 
 pub fn fixture(name: &str) -> Value {
@@ -47,34 +48,69 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, vars: &[(&str, &str)]) -> Option<TestApp> {
+        TestApp::spawn_routed(backend, vars, ROUTING).await
+    }
+
+    /// With the given TOML routing (and any other file settings) instead of [`ROUTING`].
+    pub async fn spawn_routed(
+        backend: Backend,
+        vars: &[(&str, &str)],
+        routing: &str,
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(backend, dir.path()).await?;
         let config_path = dir.path().join("orders-hook.toml");
-        std::fs::write(&config_path, ROUTING).expect("write config");
-        let mut env: HashMap<String, String> = HashMap::from([
+        std::fs::write(&config_path, routing).expect("write config");
+        let env: HashMap<String, String> = HashMap::from([
             ("ORDERS_HOOK_DATABASE_URL".into(), database_url.clone()),
             (
                 "ORDERS_HOOK_CLIENT_TOKENS".into(),
                 format!("{TOKEN},{ROTATED_TOKEN}"),
             ),
         ]);
+        let mut app = TestApp {
+            base: String::new(),
+            client: reqwest::Client::new(),
+            database_url,
+            config_path,
+            running: None,
+            dir,
+            env,
+        };
+        app.start(vars).await;
+        Some(app)
+    }
+
+    async fn start(&mut self, vars: &[(&str, &str)]) {
         for (name, value) in vars {
-            env.insert(name.to_string(), value.to_string());
+            self.env.insert(name.to_string(), value.to_string());
         }
-        let config = Config::load_with(Some(&config_path), &|name| env.get(name).cloned())
-            .expect("test configuration");
+        let config =
+            Config::load_with(Some(&self.config_path), &|name| self.env.get(name).cloned())
+                .expect("test configuration");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");
         let running = app::start(&config, listener).await.expect("start service");
-        Some(TestApp {
-            base: format!("http://{}", running.addr),
-            client: reqwest::Client::new(),
-            database_url,
-            config_path,
-            running: Some(running),
-            dir,
-        })
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
+    }
+
+    /// Stops the service and starts it again on the same database, with `vars` added.
+    pub async fn restart_with(&mut self, vars: &[(&str, &str)]) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("clean stop");
+        }
+        self.start(vars).await;
+    }
+
+    /// The running service's store, for driving a notice worker by hand.
+    pub fn store(&self) -> std::sync::Arc<dyn orders_hook::store::Store> {
+        self.running
+            .as_ref()
+            .expect("running service")
+            .store
+            .clone()
     }
 
     /// Posts a body to the hook with the valid token: (status, body text).
@@ -143,6 +179,17 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// Outbox rows in `status`, read through the store (cheaper than the CLI when polling).
+    pub async fn outbox_in(&self, status: &str) -> Vec<orders_hook::store::OutboxRow> {
+        self.store()
+            .outbox(&orders_hook::store::OutboxFilter {
+                status: Some(status.to_owned()),
+                order_id: None,
+            })
+            .await
+            .expect("read outbox")
+    }
+
     pub fn journal(&self, order: Option<&str>) -> Vec<Value> {
         let mut args = vec!["journal", "list", "--limit", "1000"];
         if let Some(order) = order {
@@ -171,6 +218,24 @@ impl TestApp {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("clean stop");
         }
+    }
+}
+
+/// Waits (polling) until `check` holds, up to `within`; false if it never did.
+pub async fn eventually<F, Fut>(within: std::time::Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 

@@ -2,6 +2,8 @@
 //! or a fresh database on the throw-away PostgreSQL cluster of `scripts/test`), the marketplace's
 //! bodies over HTTP, and the results read back through the CLI's `--json` output.
 
+mod fake_telegram;
+mod flaky_store;
 mod harness;
 
 mod auth;
@@ -10,5 +12,7 @@ mod cancellation;
 mod concurrency;
 mod deadline;
 mod lifecycle;
+mod notify;
+mod notify_worker;
 mod observability;
 mod operator_cli;

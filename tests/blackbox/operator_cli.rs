@@ -1,4 +1,5 @@
-use crate::harness::{Backend, TestApp, fixture, fixture_for};
+use crate::fake_telegram::{BOT_TOKEN, FakeTelegram, Reply};
+use crate::harness::{Backend, TestApp, eventually, fixture, fixture_for};
 use crate::on_both_backends;
 use serde_json::{Value, json};
 use std::io::Read;
@@ -150,11 +151,16 @@ fn serve_without_a_token_refuses_to_start_and_says_what_to_set() {
     );
 }
 
-/// The real binary, with tokens from a file, verbose logging, a right and a wrong token: neither
-/// token appears anywhere in what it logs.
-#[tokio::test]
+/// The real binary, with tokens from a file, verbose logging, a right and a wrong token, and a
+/// bot token whose sends time out and fail: no token appears anywhere in what it logs or stores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_never_reach_the_logs() {
+    let fake = FakeTelegram::start().await;
+    fake.script("-1001", [Reply::Hang(std::time::Duration::from_secs(3))]);
+    fake.script("-1002", [Reply::ServerError]);
     let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orders-hook.toml");
+    std::fs::write(&config, crate::harness::ROUTING).unwrap();
     let tokens = dir.path().join("tokens");
     std::fs::write(&tokens, "valid-SECRET-4711\n").unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -170,6 +176,10 @@ async fn tokens_never_reach_the_logs() {
         )
         .env("ORDERS_HOOK_LISTEN", format!("127.0.0.1:{port}"))
         .env("ORDERS_HOOK_CLIENT_TOKENS_FILE", &tokens)
+        .env("ORDERS_HOOK_CONFIG", &config)
+        .env("ORDERS_HOOK_TELEGRAM_API_URL", &fake.base)
+        .env("ORDERS_HOOK_TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+        .env("ORDERS_HOOK_TELEGRAM_TIMEOUT_MS", "300")
         .env("RUST_LOG", "trace")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -202,6 +212,12 @@ async fn tokens_never_reach_the_logs() {
             .unwrap();
         assert_eq!(response.status(), expected);
     }
+    // Both notices fail once (a timeout, a 502), then go on the retry after the back-off.
+    let retried = eventually(std::time::Duration::from_secs(30), || async {
+        fake.delivered().len() == 2
+    })
+    .await;
+    assert!(retried, "{:?}", fake.calls());
     // SIGTERM: the service stops by itself, cleanly.
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -220,4 +236,22 @@ async fn tokens_never_reach_the_logs() {
         !logs.contains("SECRET"),
         "a token leaked into the logs:\n{logs}"
     );
+    assert!(logs.contains("notice not sent, will retry"), "{logs}");
+    assert!(logs.contains("timed out"), "{logs}");
+    let secret_part = BOT_TOKEN.split(':').nth(1).unwrap();
+    assert!(
+        !logs.contains(secret_part),
+        "the bot token leaked into the logs:\n{logs}"
+    );
+    let outbox = binary()
+        .args(["outbox", "list", "--json"])
+        .env(
+            "ORDERS_HOOK_DATABASE_URL",
+            format!("sqlite://{}/x.db", dir.path().display()),
+        )
+        .output()
+        .unwrap();
+    let outbox = String::from_utf8_lossy(&outbox.stdout);
+    assert!(outbox.contains("\"sent\""), "{outbox}");
+    assert!(!outbox.contains(secret_part), "{outbox}");
 }

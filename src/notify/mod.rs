@@ -1,0 +1,20 @@
+//! Telegram delivery of the outbox (DESIGN section 6). The hook only queues notices in its
+//! transaction; this worker sends them afterwards, so Telegram never sits on the request path.
+//!
+//! - `worker`: the loop and its one step, `run_once` (claim, send, settle).
+//! - `telegram`: the Bot API client and the reading of Telegram's answers.
+//! - `retry`: the pure rule from an answer to "sent", "retry at" or "failed".
+//! - `clock`: the time the worker decides by (a manual clock in tests).
+//!
+//! The rules that hold across workers (per-chat order, leases, Telegram's rate limits) live in
+//! the store's claim (`store::delivery`), because only the database sees every worker.
+
+pub mod clock;
+pub mod retry;
+pub mod telegram;
+pub mod worker;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use retry::RetryPolicy;
+pub use telegram::{BotApi, SendOutcome};
+pub use worker::{NotifySettings, Round, Worker};

@@ -1,0 +1,178 @@
+//! What the worker records after an attempt: the pure rule from Telegram's answer, the time and
+//! the attempt count to a settlement (sent, retry at, or parked as failed).
+
+use super::telegram::SendOutcome;
+use crate::store::{ClaimedNotice, Settlement};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// Exponential back-off with jitter, up to a horizon counted from when the notice was queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The pause after the first failed attempt; it doubles with every further failure.
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    /// Past this age a notice that still cannot be sent is parked as `failed`: by then the
+    /// pickers have been told by other means, and an operator decides with `outbox retry`.
+    pub horizon: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            first_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(5 * 60),
+            horizon: Duration::from_secs(12 * 60 * 60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The pause after `attempts` failed attempts. `jitter` in [0, 1) takes up to half of it
+    /// away, so that chats that failed together (Telegram was down) do not retry together.
+    pub fn delay(&self, attempts: i64, jitter: f64) -> Duration {
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        let full = self
+            .first_delay
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.max_delay);
+        full.mul_f64(1.0 - 0.5 * jitter.clamp(0.0, 1.0))
+    }
+
+    pub fn settle(
+        &self,
+        notice: &ClaimedNotice,
+        outcome: &SendOutcome,
+        now: DateTime<Utc>,
+        jitter: f64,
+    ) -> Settlement {
+        let (wait, error) = match outcome {
+            SendOutcome::Sent { message_id } => {
+                return Settlement::Sent {
+                    message_id: *message_id,
+                    at: now,
+                };
+            }
+            SendOutcome::Rejected { description } => {
+                return Settlement::Failed {
+                    error: description.clone(),
+                };
+            }
+            SendOutcome::TooManyRequests {
+                retry_after,
+                description,
+            } => (*retry_after, description),
+            SendOutcome::Transient { error } => (self.delay(notice.attempts, jitter), error),
+        };
+        let at = now + to_chrono(wait);
+        if at > notice.queued_at + to_chrono(self.horizon) {
+            return Settlement::Failed {
+                error: format!(
+                    "not delivered within {} of queueing ({} attempts); last error: {error}",
+                    human(self.horizon),
+                    notice.attempts
+                ),
+            };
+        }
+        Settlement::Retry {
+            at,
+            error: error.clone(),
+        }
+    }
+}
+
+fn to_chrono(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+fn human(duration: Duration) -> String {
+    let minutes = duration.as_secs() / 60;
+    if minutes >= 60 && minutes.is_multiple_of(60) {
+        format!("{} h", minutes / 60)
+    } else if minutes > 0 {
+        format!("{minutes} min")
+    } else {
+        format!("{} s", duration.as_secs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(attempts: i64, queued_at: DateTime<Utc>) -> ClaimedNotice {
+        ClaimedNotice {
+            id: 1,
+            original_order_id: "R1".into(),
+            kind: "created".into(),
+            chat: "-1".into(),
+            text: "x".into(),
+            attempts,
+            queued_at,
+        }
+    }
+
+    #[test]
+    fn the_pause_doubles_up_to_the_cap_and_jitter_only_shortens_it() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay(1, 0.0), Duration::from_secs(2));
+        assert_eq!(policy.delay(2, 0.0), Duration::from_secs(4));
+        assert_eq!(policy.delay(4, 0.0), Duration::from_secs(16));
+        assert_eq!(policy.delay(40, 0.0), Duration::from_secs(300));
+        assert_eq!(policy.delay(3, 0.999_999).as_secs(), 4);
+        assert!(policy.delay(3, 0.5) < policy.delay(3, 0.0));
+    }
+
+    #[test]
+    fn a_refusal_is_parked_at_once_with_telegrams_words() {
+        let now = Utc::now();
+        let outcome = SendOutcome::Rejected {
+            description: "Bad Request: chat not found".into(),
+        };
+        assert_eq!(
+            RetryPolicy::default().settle(&notice(1, now), &outcome, now, 0.0),
+            Settlement::Failed {
+                error: "Bad Request: chat not found".into()
+            }
+        );
+    }
+
+    #[test]
+    fn retry_after_is_obeyed_to_the_second() {
+        let now = Utc::now();
+        let outcome = SendOutcome::TooManyRequests {
+            retry_after: Duration::from_secs(7),
+            description: "Too Many Requests".into(),
+        };
+        assert_eq!(
+            RetryPolicy::default().settle(&notice(1, now), &outcome, now, 0.9),
+            Settlement::Retry {
+                at: now + chrono::Duration::seconds(7),
+                error: "Too Many Requests".into()
+            }
+        );
+    }
+
+    #[test]
+    fn transient_failures_back_off_until_the_horizon_then_park() {
+        let policy = RetryPolicy::default();
+        let queued = Utc::now();
+        let outcome = SendOutcome::Transient {
+            error: "Telegram answered 502".into(),
+        };
+        assert_eq!(
+            policy.settle(&notice(2, queued), &outcome, queued, 0.0),
+            Settlement::Retry {
+                at: queued + chrono::Duration::seconds(4),
+                error: "Telegram answered 502".into()
+            }
+        );
+        let late = queued + chrono::Duration::hours(12) - chrono::Duration::seconds(1);
+        match policy.settle(&notice(30, queued), &outcome, late, 0.0) {
+            Settlement::Failed { error } => {
+                assert!(error.contains("12 h") && error.contains("502"), "{error}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The outbox as the delivery worker sees it: what a claim asks for, what it hands out, and how
+//! an attempt is settled. The statements are the same text on both backends (both take `$n`
+//! parameters); PostgreSQL adds `FOR UPDATE SKIP LOCKED` to the claim.
+
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// Telegram's flood limits, counted from the attempt times kept in the outbox, so that they hold
+/// for all workers on one database together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendLimits {
+    /// At most one message a chat in this interval (Telegram: about 1 a second).
+    pub per_chat_interval: Duration,
+    /// At most this many messages a minute to one group or channel (Telegram: 20).
+    pub group_per_minute: u32,
+    /// At most this many messages a second in all (Telegram: 30).
+    pub overall_per_second: u32,
+}
+
+impl Default for SendLimits {
+    fn default() -> Self {
+        SendLimits {
+            per_chat_interval: Duration::from_secs(1),
+            group_per_minute: 20,
+            overall_per_second: 30,
+        }
+    }
+}
+
+/// A worker asking for the notices it may send now.
+#[derive(Debug, Clone)]
+pub struct NoticeClaim {
+    /// Names the worker in the lease, unique per process.
+    pub worker: String,
+    pub now: DateTime<Utc>,
+    /// Until when the claimed rows are the worker's; past it another worker takes them over.
+    pub lease: Duration,
+    pub limits: SendLimits,
+}
+
+/// A notice leased to one worker for one attempt.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ClaimedNotice {
+    pub id: i64,
+    pub original_order_id: String,
+    pub kind: String,
+    pub chat: String,
+    pub text: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+    pub queued_at: DateTime<Utc>,
+}
+
+/// How an attempt ended, as the worker records it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settlement {
+    /// Telegram accepted the message: it is never sent again.
+    Sent {
+        message_id: Option<i64>,
+        at: DateTime<Utc>,
+    },
+    /// Try again at `at` (back-off, or Telegram's `retry_after`).
+    Retry { at: DateTime<Utc>, error: String },
+    /// Parked for an operator: Telegram refused for good, or the retry horizon passed.
+    Failed { error: String },
+}
+
+/// Which parked notices `outbox retry` puts back in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requeue {
+    One(i64),
+    AllFailed,
+}
+
+/// The chat-queue heads a worker may send now: the oldest pending row of each chat, due, not
+/// leased by a live worker, its chat not written to within the per-chat interval, a group not
+/// over its minute's budget. Parameters: $1 now, $2 now − per-chat interval, $3 now − 1 minute,
+/// $4 group budget, $5 how many rows at most.
+pub(super) const CLAIM_HEADS: &str = "
+    SELECT o.id, o.original_order_id, o.kind, o.chat, o.text,
+           CAST(o.attempts AS BIGINT) + 1 AS attempts, o.queued_at
+    FROM outbox o
+    WHERE o.status = 'pending'
+      AND o.next_attempt_at <= $1
+      AND (o.lease_until IS NULL OR o.lease_until <= $1)
+      AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.chat = o.chat AND p.status = 'pending')
+      AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.chat = o.chat AND r.last_attempt_at > $2)
+      AND (substr(o.chat, 1, 1) NOT IN ('-', '@')
+           OR (SELECT COUNT(*) FROM outbox g
+               WHERE g.chat = o.chat AND g.last_attempt_at > $3) < $4)
+    ORDER BY o.id
+    LIMIT $5";
+
+/// Attempts made in the last second by every worker: $1 now − 1 s.
+pub(super) const RECENT_ATTEMPTS: &str = "SELECT COUNT(*) FROM outbox WHERE last_attempt_at > $1";
+
+/// Leases one claimed row: $1 id, $2 worker, $3 now, $4 lease end.
+pub(super) const LEASE: &str = "
+    UPDATE outbox SET lease_owner = $2, lease_until = $4, last_attempt_at = $3,
+                      attempts = attempts + 1
+    WHERE id = $1";
+
+/// Telegram's acceptance is a fact whoever holds the lease: $1 id, $2 sent at, $3 message id.
+pub(super) const SETTLE_SENT: &str = "
+    UPDATE outbox SET status = 'sent', sent_at = $2, telegram_message_id = $3, last_error = NULL,
+                      lease_owner = NULL, lease_until = NULL
+    WHERE id = $1 AND status = 'pending'";
+
+/// A retry is the lease holder's decision only: $1 id, $2 worker, $3 next attempt, $4 error.
+pub(super) const SETTLE_RETRY: &str = "
+    UPDATE outbox SET next_attempt_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL
+    WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
+
+/// $1 id, $2 worker, $3 error.
+pub(super) const SETTLE_FAILED: &str = "
+    UPDATE outbox SET status = 'failed', last_error = $3, lease_owner = NULL, lease_until = NULL
+    WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
+
+/// A stopping worker gives its leases back: $1 worker.
+pub(super) const RELEASE: &str = "
+    UPDATE outbox SET lease_owner = NULL, lease_until = NULL
+    WHERE lease_owner = $1 AND status = 'pending'";
+
+/// $1 now, $2 the row's id, or NULL for every failed row.
+pub(super) const REQUEUE: &str = "
+    UPDATE outbox SET status = 'pending', next_attempt_at = $1, queued_at = $1,
+                      lease_owner = NULL, lease_until = NULL
+    WHERE status = 'failed' AND (CAST($2 AS BIGINT) IS NULL OR id = $2)";
+
+/// When a claim's lease runs out.
+pub(super) fn lease_end(claim: &NoticeClaim) -> DateTime<Utc> {
+    claim.now + chrono::Duration::from_std(claim.lease).unwrap_or(chrono::Duration::minutes(1))
+}
+
+/// The bind values of `CLAIM_HEADS` and `RECENT_ATTEMPTS` that are times.
+pub(super) struct Windows {
+    pub chat_since: DateTime<Utc>,
+    pub minute_ago: DateTime<Utc>,
+    pub second_ago: DateTime<Utc>,
+}
+
+pub(super) fn windows(claim: &NoticeClaim) -> Windows {
+    let per_chat = chrono::Duration::from_std(claim.limits.per_chat_interval)
+        .unwrap_or(chrono::Duration::seconds(1));
+    Windows {
+        chat_since: claim.now - per_chat,
+        minute_ago: claim.now - chrono::Duration::minutes(1),
+        second_ago: claim.now - chrono::Duration::seconds(1),
+    }
+}
+
+/// The one-statement transactions of delivery, the same on both backends (sqlx has no common
+/// trait for "rows affected", so they are spelled once here and stamped out per store).
+macro_rules! settle_release_requeue {
+    ($store:ty) => {
+        impl $store {
+            pub(super) async fn settle(
+                &self,
+                id: i64,
+                worker: &str,
+                settlement: &Settlement,
+            ) -> Result<bool, StoreError> {
+                let query = match settlement {
+                    Settlement::Sent { message_id, at } => sqlx::query(SETTLE_SENT)
+                        .bind(id)
+                        .bind(*at)
+                        .bind(*message_id),
+                    Settlement::Retry { at, error } => sqlx::query(SETTLE_RETRY)
+                        .bind(id)
+                        .bind(worker)
+                        .bind(*at)
+                        .bind(error.as_str()),
+                    Settlement::Failed { error } => sqlx::query(SETTLE_FAILED)
+                        .bind(id)
+                        .bind(worker)
+                        .bind(error.as_str()),
+                };
+                Ok(query.execute(&self.pool).await?.rows_affected() > 0)
+            }
+
+            pub(super) async fn release(&self, worker: &str) -> Result<u64, StoreError> {
+                let done = sqlx::query(RELEASE)
+                    .bind(worker)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            pub(super) async fn requeue(
+                &self,
+                which: Requeue,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<u64, StoreError> {
+                let id = match which {
+                    Requeue::One(id) => Some(id),
+                    Requeue::AllFailed => None,
+                };
+                let done = sqlx::query(REQUEUE)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+        }
+    };
+}
+pub(super) use settle_release_requeue;
