@@ -43,6 +43,11 @@ async fn a_new_order_reaches_both_chats_with_the_right_text(backend: Backend) {
     let Some(app) = spawn_sending(backend, &fake).await else {
         return;
     };
+    let catalog = app.file(
+        "catalog.csv",
+        "sku,name,unit\n2000000012345,Яблоки Гала,кг\n",
+    );
+    assert_eq!(app.cli(&["catalog", "import", &catalog])["imported"], 1);
     let (status, answer) = app.post(&fixture("order.created")).await;
     assert_eq!(status, 200, "{answer}");
     let number = serde_json::from_str::<Value>(&answer).unwrap()["number"]
@@ -66,7 +71,7 @@ async fn a_new_order_reaches_both_chats_with_the_right_text(backend: Backend) {
             "Лесная",
             "23.11.2026 14:00–15:00",
             "Молоко 3,2% 930 мл — 2 шт",
-            "Яблоки Гала, весовые — 1.5",
+            "Яблоки Гала — 1.5 кг",
             "Домофон 45, позвонить за 10 минут",
             "позвонить клиенту, если не ответит — убрать товар",
             "439.33",

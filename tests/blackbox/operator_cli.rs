@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 on_both_backends!(
     catalog_names_and_csv_imports_reach_the_documents_and_notices,
     lists_filter_by_status_and_store,
+    notify_alone_sends_what_serve_queued,
 );
 
 async fn catalog_names_and_csv_imports_reach_the_documents_and_notices(backend: Backend) {
@@ -254,4 +255,57 @@ async fn tokens_never_reach_the_logs() {
     let outbox = String::from_utf8_lossy(&outbox.stdout);
     assert!(outbox.contains("\"sent\""), "{outbox}");
     assert!(!outbox.contains(secret_part), "{outbox}");
+}
+
+/// `orders-hook notify`, the worker alone, sends what a `serve` without a bot token queued, and
+/// stops cleanly on SIGTERM; without a bot token it refuses to start.
+async fn notify_alone_sends_what_serve_queued(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    assert_eq!(app.outbox_in("pending").await.len(), 2);
+    let with_app = |command: &mut Command| {
+        command
+            .args(["notify"])
+            .env("ORDERS_HOOK_DATABASE_URL", &app.database_url)
+            .env("ORDERS_HOOK_CONFIG", &app.config_path);
+    };
+    let mut refused = binary();
+    with_app(&mut refused);
+    let refused = refused.output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("ORDERS_HOOK_TELEGRAM_BOT_TOKEN"));
+
+    let mut notify = binary();
+    with_app(&mut notify);
+    let mut child = notify
+        .env("ORDERS_HOOK_TELEGRAM_API_URL", &fake.base)
+        .env("ORDERS_HOOK_TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+        .env("ORDERS_HOOK_NOTIFY_SWEEP_MS", "100")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let delivered = eventually(std::time::Duration::from_secs(30), || async {
+        fake.delivered().len() == 2
+    })
+    .await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(delivered, "{logs}");
+    assert!(status.success(), "clean exit on SIGTERM: {logs}");
+    assert!(logs.contains("Telegram notice worker stopped"), "{logs}");
+    assert_eq!(app.outbox_in("sent").await.len(), 2);
+    app.stop().await;
 }
