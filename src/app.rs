@@ -30,6 +30,8 @@ impl Running {
     /// Runs until the shutdown token is cancelled; the notice worker settles what it is sending.
     pub async fn wait(self) -> anyhow::Result<()> {
         let served = self.task.await.context("server task");
+        // However the server ended, the worker is told to finish too.
+        self.shutdown.cancel();
         if let Some(worker) = self.worker {
             worker.await.context("notice worker")?;
         }
@@ -108,13 +110,38 @@ fn spawn_worker(
         config.telegram_timeout,
     )
     .map_err(anyhow::Error::msg)?;
-    let worker = Worker::new(
+    let worker = Arc::new(Worker::new(
         store.clone(),
         api,
         Arc::new(SystemClock),
         config.notify.clone(),
-    );
-    Ok(Some(tokio::spawn(worker.run(wake, shutdown))))
+    ));
+    Ok(Some(tokio::spawn(supervise(worker, wake, shutdown))))
+}
+
+/// Runs the worker, and starts it again should it ever panic: a hook that takes orders while
+/// nothing tells the pickers is worse than a loud log line and a second try.
+async fn supervise(
+    worker: Arc<Worker>,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let running = {
+            let (worker, wake, shutdown) = (worker.clone(), wake.clone(), shutdown.clone());
+            tokio::spawn(async move { worker.run(wake, shutdown).await })
+        };
+        match running.await {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::error!(%error, "the notice worker failed; starting it again");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
 }
 
 /// `orders-hook notify`: only the notice worker, for a deployment that sends apart from the

@@ -58,10 +58,19 @@ impl RetryPolicy {
                     error: description.clone(),
                 };
             }
+            SendOutcome::ChatMoved { to, description } => {
+                return Settlement::Readdress {
+                    chat: to.clone(),
+                    at: now,
+                    error: format!(
+                        "{description}: moved to chat {to}; put {to} in the store routing"
+                    ),
+                };
+            }
             SendOutcome::TooManyRequests {
                 retry_after,
                 description,
-            } => (*retry_after, description),
+            } => ((*retry_after).min(MAX_RETRY_AFTER), description),
             SendOutcome::Transient { error } => (self.delay(notice.attempts, jitter), error),
         };
         let at = now + to_chrono(wait);
@@ -81,8 +90,14 @@ impl RetryPolicy {
     }
 }
 
+/// A `retry_after` beyond this is taken as this: Telegram's real ones are seconds to minutes,
+/// and an absurd one must not park a chat for years.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60 * 60);
+
+/// Pauses here are at most hours; anything larger is capped rather than overflowing a date.
 fn to_chrono(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+    chrono::Duration::from_std(duration.min(Duration::from_secs(366 * 24 * 3600)))
+        .unwrap_or(chrono::Duration::days(366))
 }
 
 fn human(duration: Duration) -> String {
@@ -151,6 +166,42 @@ mod tests {
                 error: "Too Many Requests".into()
             }
         );
+    }
+
+    #[test]
+    fn an_absurd_retry_after_is_capped_at_an_hour() {
+        let now = Utc::now();
+        let outcome = SendOutcome::TooManyRequests {
+            retry_after: Duration::from_secs(u64::MAX),
+            description: "Too Many Requests".into(),
+        };
+        let policy = RetryPolicy {
+            horizon: Duration::from_secs(u64::MAX),
+            ..RetryPolicy::default()
+        };
+        assert_eq!(
+            policy.settle(&notice(1, now), &outcome, now, 0.0),
+            Settlement::Retry {
+                at: now + chrono::Duration::hours(1),
+                error: "Too Many Requests".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_moved_group_takes_the_notice_along_at_once() {
+        let now = Utc::now();
+        let outcome = SendOutcome::ChatMoved {
+            to: "-1009".into(),
+            description: "Bad Request: group chat was upgraded to a supergroup chat".into(),
+        };
+        match RetryPolicy::default().settle(&notice(1, now), &outcome, now, 0.0) {
+            Settlement::Readdress { chat, at, error } => {
+                assert_eq!((chat.as_str(), at), ("-1009", now));
+                assert!(error.contains("put -1009 in the store routing"), "{error}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum SendOutcome {
     Transient { error: String },
     /// Refused for good (400 chat not found, 403 bot was kicked): retrying cannot help.
     Rejected { description: String },
+    /// The group became a supergroup with a new id; the message belongs there now.
+    ChatMoved { to: String, description: String },
 }
 
 pub struct BotApi {
@@ -60,6 +62,9 @@ impl BotApi {
         let status = response.status().as_u16();
         match response.bytes().await {
             Ok(bytes) => self.scrubbed(classify(status, &bytes)),
+            // Telegram said 2xx and then the answer broke off: the message went. Sending it
+            // again would show the pickers the order twice.
+            Err(_) if (200..300).contains(&status) => SendOutcome::Sent { message_id: None },
             Err(error) => self.transport_failure(error),
         }
     }
@@ -104,6 +109,10 @@ impl BotApi {
                 error: scrub(error),
             },
             SendOutcome::Rejected { description } => SendOutcome::Rejected {
+                description: scrub(description),
+            },
+            SendOutcome::ChatMoved { to, description } => SendOutcome::ChatMoved {
+                to,
                 description: scrub(description),
             },
             sent @ SendOutcome::Sent { .. } => sent,
@@ -164,11 +173,9 @@ pub fn classify(status: u16, body: &[u8]) -> SendOutcome {
             ),
         },
         400..=499 => match answer.parameters.and_then(|p| p.migrate_to_chat_id) {
-            Some(new_chat) => SendOutcome::Rejected {
-                description: format!(
-                    "{description} (the group is now the supergroup {new_chat}: put that id in \
-                     the store routing, then `orders-hook outbox retry --failed`)"
-                ),
+            Some(new_chat) => SendOutcome::ChatMoved {
+                to: new_chat.to_string(),
+                description,
             },
             None => SendOutcome::Rejected { description },
         },
@@ -225,10 +232,13 @@ mod tests {
     #[test]
     fn a_group_upgraded_to_a_supergroup_names_the_new_id() {
         let body = br#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001234}}"#;
-        match classify(400, body) {
-            SendOutcome::Rejected { description } => assert!(description.contains("-1001234")),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(
+            classify(400, body),
+            SendOutcome::ChatMoved {
+                to: "-1001234".into(),
+                description: "Bad Request: group chat was upgraded to a supergroup chat".into()
+            }
+        );
     }
 
     #[test]

@@ -130,7 +130,7 @@ impl Worker {
     }
 
     /// Runs until `shutdown`, waking early when `wake` is notified (the hook committed a notice).
-    pub async fn run(self, wake: Arc<Notify>, shutdown: CancellationToken) {
+    pub async fn run(&self, wake: Arc<Notify>, shutdown: CancellationToken) {
         tracing::info!(worker = %self.id, "Telegram notice worker started");
         let mut failures = 0u32;
         while !shutdown.is_cancelled() {
@@ -157,7 +157,16 @@ impl Worker {
             }
         }
         if let Err(error) = self.flush_unsettled().await {
-            tracing::error!(%error, "notice worker: outcomes not recorded at shutdown");
+            // Giving the leases back now would let another worker send these again at once;
+            // left to expire, they are at least held off for the lease's length.
+            let owed: Vec<String> = self
+                .lock_unsettled()
+                .iter()
+                .map(|(id, settlement)| format!("#{id}: {settlement:?}"))
+                .collect();
+            tracing::error!(%error, ?owed, "notice worker stopped owing outcomes to the database; leases left to expire");
+            tracing::info!(worker = %self.id, "Telegram notice worker stopped");
+            return;
         }
         match self.store.release_notices(&self.id).await {
             Ok(0) => {}
@@ -237,6 +246,21 @@ fn report(
             };
             metrics::counter!(names::NOTICE_RETRIES, "reason" => reason).increment(1);
             tracing::warn!(notice = notice.id, order, kind, chat, attempt, retry_at = %at, error, "notice not sent, will retry");
+        }
+        Settlement::Readdress {
+            chat: to, error, ..
+        } => {
+            round.retried += 1;
+            metrics::counter!(names::NOTICE_RETRIES, "reason" => "chat_moved").increment(1);
+            tracing::error!(
+                notice = notice.id,
+                order,
+                kind,
+                chat,
+                to,
+                error,
+                "chat moved: the notice follows it; update the store routing"
+            );
         }
         Settlement::Failed { error } => {
             round.failed += 1;

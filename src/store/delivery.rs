@@ -63,6 +63,12 @@ pub enum Settlement {
     Retry { at: DateTime<Utc>, error: String },
     /// Parked for an operator: Telegram refused for good, or the retry horizon passed.
     Failed { error: String },
+    /// The chat moved (a group upgraded to a supergroup): send to `chat` instead, at `at`.
+    Readdress {
+        chat: String,
+        at: DateTime<Utc>,
+        error: String,
+    },
 }
 
 /// Which parked notices `outbox retry` puts back in the queue.
@@ -74,16 +80,25 @@ pub enum Requeue {
 
 /// The chat-queue heads a worker may send now: the oldest pending row of each chat, due, not
 /// leased by a live worker, its chat not written to within the per-chat interval, a group not
-/// over its minute's budget. Parameters: $1 now, $2 now − per-chat interval, $3 now − 1 minute,
+/// over its minute's budget. A row never overtakes a parked (`failed`) notice of its own order
+/// in its chat: the parts and the later notices of that order wait for `outbox retry`, while
+/// other orders' notices flow past. (`queued_at` may be NULL in a row written by an instance of
+/// an older release during a rolling update: the creation time stands in.) Parameters: $1 now, $2 now − per-chat interval, $3 now − 1 minute,
 /// $4 group budget, $5 how many rows at most.
 pub(super) const CLAIM_HEADS: &str = "
     SELECT o.id, o.original_order_id, o.kind, o.chat, o.text,
-           CAST(o.attempts AS BIGINT) + 1 AS attempts, o.queued_at
+           CAST(o.attempts AS BIGINT) + 1 AS attempts,
+           COALESCE(o.queued_at, o.created_at) AS queued_at
     FROM outbox o
     WHERE o.status = 'pending'
       AND o.next_attempt_at <= $1
       AND (o.lease_until IS NULL OR o.lease_until <= $1)
-      AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.chat = o.chat AND p.status = 'pending')
+      AND o.id = (SELECT MIN(p.id) FROM outbox p
+                  WHERE p.chat = o.chat AND p.status = 'pending'
+                    AND NOT EXISTS (SELECT 1 FROM outbox f
+                                    WHERE f.original_order_id = p.original_order_id
+                                      AND f.chat = p.chat AND f.status = 'failed'
+                                      AND f.id < p.id))
       AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.chat = o.chat AND r.last_attempt_at > $2)
       AND (substr(o.chat, 1, 1) NOT IN ('-', '@')
            OR (SELECT COUNT(*) FROM outbox g
@@ -111,6 +126,13 @@ pub(super) const SETTLE_RETRY: &str = "
     UPDATE outbox SET next_attempt_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL
     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
 
+/// A group became a supergroup: the notice follows it to the new chat id, at once.
+/// $1 id, $2 worker, $3 the new chat, $4 now, $5 why.
+pub(super) const SETTLE_READDRESS: &str = "
+    UPDATE outbox SET chat = $3, next_attempt_at = $4, last_error = $5, lease_owner = NULL,
+                      lease_until = NULL
+    WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
+
 /// $1 id, $2 worker, $3 error.
 pub(super) const SETTLE_FAILED: &str = "
     UPDATE outbox SET status = 'failed', last_error = $3, lease_owner = NULL, lease_until = NULL
@@ -123,7 +145,7 @@ pub(super) const RELEASE: &str = "
 
 /// $1 now, $2 the row's id, or NULL for every failed row.
 pub(super) const REQUEUE: &str = "
-    UPDATE outbox SET status = 'pending', next_attempt_at = $1, queued_at = $1,
+    UPDATE outbox SET status = 'pending', next_attempt_at = $1, queued_at = $1, attempts = 0,
                       lease_owner = NULL, lease_until = NULL
     WHERE status = 'failed' AND (CAST($2 AS BIGINT) IS NULL OR id = $2)";
 
@@ -173,6 +195,12 @@ macro_rules! settle_release_requeue {
                     Settlement::Failed { error } => sqlx::query(SETTLE_FAILED)
                         .bind(id)
                         .bind(worker)
+                        .bind(error.as_str()),
+                    Settlement::Readdress { chat, at, error } => sqlx::query(SETTLE_READDRESS)
+                        .bind(id)
+                        .bind(worker)
+                        .bind(chat.as_str())
+                        .bind(*at)
                         .bind(error.as_str()),
                 };
                 Ok(query.execute(&self.pool).await?.rows_affected() > 0)

@@ -25,6 +25,10 @@ pub enum Reply {
         code: u16,
         description: &'static str,
     },
+    /// 400: the group was upgraded to a supergroup with this id.
+    Migrated {
+        to: i64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +154,15 @@ async fn send_message(
             tokio::time::sleep(pause).await;
             ok(message_id, &chat)
         }
+        Reply::Migrated { to } => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({
+                "ok": false, "error_code": 400,
+                "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                "parameters": {"migrate_to_chat_id": to}
+            })),
+        )
+            .into_response(),
         Reply::Refuse { code, description } => (
             StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST),
             Json(json!({"ok": false, "error_code": code, "description": description})),

@@ -228,7 +228,8 @@ async fn a_300_line_order_arrives_in_numbered_parts_under_the_limit(backend: Bac
     body["payload"]["positions"] = Value::Array(positions);
     let (status, _) = app.post(&body).await;
     assert_eq!(status, 200);
-    let parts = app.outbox_in("pending").await.len() / 2;
+    // Counted over every status: the worker may have sent the first parts already.
+    let parts = app.outbox().len() / 2;
     assert!(parts >= 2, "a 300-line order needs several parts");
     assert!(
         delivered_count_reaches(&fake, parts * 2).await,

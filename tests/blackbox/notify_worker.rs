@@ -64,6 +64,8 @@ on_both_backends!(
     past_the_retry_horizon_a_failing_notice_is_parked,
     a_chat_gets_at_most_one_message_a_second,
     a_sent_message_whose_record_failed_is_not_sent_again,
+    a_parked_notice_holds_back_only_its_own_orders_later_notices,
+    a_notice_follows_a_group_upgraded_to_a_supergroup,
 );
 
 async fn a_429_holds_that_chat_while_the_other_chat_still_receives(backend: Backend) {
@@ -428,5 +430,76 @@ async fn a_sent_message_whose_record_failed_is_not_sent_again(backend: Backend) 
         2,
         "a message Telegram accepted went again"
     );
+    app.stop().await;
+}
+
+async fn a_parked_notice_holds_back_only_its_own_orders_later_notices(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    fake.script(
+        STORE_CHAT,
+        [Reply::Refuse {
+            code: 400,
+            description: "Bad Request: can't parse entities",
+        }],
+    );
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    let worker = worker(&app, &fake, &clock);
+    assert_eq!(worker.run_once().await.unwrap().failed, 1);
+
+    // The same order changes, and another order arrives for the same store.
+    assert_eq!(app.post(&fixture("order.updated")).await.0, 200);
+    assert_eq!(
+        app.post(&fixture_for("order.created", "R-OTHER")).await.0,
+        200
+    );
+    for _ in 0..3 {
+        clock.advance(SECOND);
+        worker.run_once().await.unwrap();
+    }
+    let store_texts = fake.delivered_to(STORE_CHAT);
+    assert_eq!(
+        store_texts.len(),
+        1,
+        "only the other order passed: {store_texts:?}"
+    );
+    assert!(store_texts[0].contains("R-OTHER"));
+    assert_eq!(fake.delivered_to(PICKERS_CHAT).len(), 3);
+
+    assert_eq!(app.cli(&["outbox", "retry", "--failed"])["requeued"], 1);
+    for _ in 0..3 {
+        clock.advance(SECOND);
+        worker.run_once().await.unwrap();
+    }
+    let texts = fake.delivered_to(STORE_CHAT);
+    let heads = first_lines(&texts);
+    assert_eq!(heads.len(), 3, "{heads:?}");
+    assert!(texts[1].contains("R246801357") && heads[1].contains("Новый заказ"));
+    assert!(
+        heads[2].contains("Заказ изменён"),
+        "the change after its creation"
+    );
+    app.stop().await;
+}
+
+async fn a_notice_follows_a_group_upgraded_to_a_supergroup(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    fake.script(STORE_CHAT, [Reply::Migrated { to: -1009 }]);
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    let worker = worker(&app, &fake, &clock);
+    worker.run_once().await.unwrap();
+    clock.advance(SECOND);
+    worker.run_once().await.unwrap();
+    assert_eq!(fake.delivered_to("-1009").len(), 1);
+    let sent = app.outbox_in("sent").await;
+    assert!(sent.iter().any(|row| row.chat == "-1009"), "{sent:?}");
+    assert!(app.outbox_in("failed").await.is_empty());
     app.stop().await;
 }
