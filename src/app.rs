@@ -66,6 +66,7 @@ pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Run
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
         deadline: config.request_deadline,
         outbox_committed,
+        database: Default::default(),
     };
     let router = http::router(state, &config.hook_path);
     let addr = listener.local_addr()?;

@@ -103,6 +103,11 @@ pub async fn receive(
         }
     };
     seen.body = Some(String::from_utf8_lossy(&body).into_owned());
+    if state.database.is_down() {
+        // Waiting out the deadline against a dead server helps nobody: the marketplace retries.
+        seen.count(Outcome::Unavailable);
+        return ApiError::unavailable("the database is unreachable; retry later").into_response();
+    }
 
     match tokio::time::timeout(state.deadline, handle(&state, &mut seen, &body)).await {
         Ok(response) => response,
@@ -141,6 +146,7 @@ async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
                 .await
             {
                 tracing::error!(error = %error, "journal write failed");
+                state.database.observe(&error, &state.store);
                 return unavailable(state, seen, "the journal could not be written");
             }
             seen.count(Outcome::Ignored);
@@ -172,6 +178,7 @@ async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
         Ok(applied) => answer(state, seen, applied),
         Err(error) => {
             tracing::error!(error = %error, order = %event.order_id, "event not applied: database failure");
+            state.database.observe(&error, &state.store);
             unavailable(state, seen, "the database is unavailable; retry later")
         }
     }

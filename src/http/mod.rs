@@ -30,6 +30,8 @@ pub struct AppState {
     pub deadline: Duration,
     /// Woken after a commit that queued notices, so the sender need not poll.
     pub outbox_committed: Arc<tokio::sync::Notify>,
+    /// Closed while the database is known to be unreachable: the hook answers 503 at once.
+    pub database: Arc<crate::store::reachability::Reachability>,
 }
 
 /// Gives each request an id (unless nginx already did), for the journal and the log.

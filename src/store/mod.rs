@@ -6,6 +6,7 @@ mod apply_event;
 pub mod delivery;
 pub mod postgres;
 mod postgres_delivery;
+pub mod reachability;
 pub mod records;
 pub mod sqlite;
 mod sqlite_delivery;

@@ -30,11 +30,39 @@ impl PostgresStore {
         let connect = PgConnectOptions::from_str(url)?.application_name("orders-hook");
         // Connections are made on demand and the pool replaces a broken one by itself, so a
         // database restart needs no service restart.
+        // sqlx keeps retrying a refused connection until the acquire timeout: bounded at 1.5 s,
+        // the first request after the database went away learns it well inside the deadline,
+        // and the reachability gate answers the rest at once.
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
-            .acquire_timeout(options.acquire_timeout)
+            .acquire_timeout(
+                options
+                    .acquire_timeout
+                    .min(std::time::Duration::from_millis(1500)),
+            )
             .connect_lazy_with(connect);
         Ok(PostgresStore { pool })
+    }
+}
+
+impl PostgresStore {
+    /// True when every embedded migration is recorded as applied, with the same checksum.
+    async fn schema_is_current(&self) -> Result<bool, StoreError> {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        if !exists {
+            return Ok(false);
+        }
+        let applied: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(MIGRATOR.iter().all(|migration| {
+            applied.iter().any(|(version, checksum)| {
+                *version == migration.version && checksum[..] == migration.checksum[..]
+            })
+        }))
     }
 }
 
@@ -229,8 +257,26 @@ async fn insert_journal(
 #[async_trait]
 impl Store for PostgresStore {
     async fn migrate(&self) -> Result<(), StoreError> {
+        // In pool mode the instances connect as a role that may not create anything (see
+        // deploy/postgres/roles.sql), and sqlx's migrator always starts with a CREATE TABLE:
+        // when every migration is already applied there is nothing to run.
+        if self.schema_is_current().await? {
+            return Ok(());
+        }
         // sqlx's migrator holds an advisory lock: instances starting together migrate once.
-        Ok(MIGRATOR.run(&self.pool).await?)
+        match MIGRATOR.run(&self.pool).await {
+            Ok(()) => Ok(()),
+            Err(sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db)))
+                if db.code().as_deref() == Some("42501") =>
+            {
+                Err(StoreError::Corrupt(format!(
+                    "the schema needs migrating and this role may not ({}): run `orders-hook \
+                     migrate` with the owner role's ORDERS_HOOK_DATABASE_URL first",
+                    db.message()
+                )))
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
