@@ -147,7 +147,7 @@ async fn a_pool_behind_nginx_keeps_every_guarantee_through_a_kill_and_a_database
             "{id}: answered {given:?}, stored {number:?}"
         );
         let order: usize = id.trim_start_matches("R-POOL-").parse().unwrap();
-        let expected = if order % CANCELLED_EVERY == 0 {
+        let expected = if order.is_multiple_of(CANCELLED_EVERY) {
             "cancelled"
         } else {
             "delivered"
@@ -162,7 +162,7 @@ async fn a_pool_behind_nginx_keeps_every_guarantee_through_a_kill_and_a_database
             .await
             .unwrap();
     let mut shipped_per_store: HashMap<String, i64> = HashMap::new();
-    for order in (0..ORDERS).filter(|o| o % CANCELLED_EVERY != 0) {
+    for order in (0..ORDERS).filter(|o| !o.is_multiple_of(CANCELLED_EVERY)) {
         *shipped_per_store.entry(store_of(order)).or_default() += 1;
     }
     for (store, sku, quantity) in &balances {
@@ -249,7 +249,7 @@ async fn one_order(marketplace: &Marketplace, tally: &Tally, order: usize) -> Ve
         .filter_map(|body| serde_json::from_str::<Value>(body).ok())
         .filter_map(|answer| answer["number"].as_str().map(str::to_owned))
         .collect();
-    let rest: &[&str] = if order % CANCELLED_EVERY == 0 {
+    let rest: &[&str] = if order.is_multiple_of(CANCELLED_EVERY) {
         &["order.updated", "order.paid", "order.canceled"]
     } else {
         &[
