@@ -45,10 +45,7 @@ pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Run
     config.require_client_tokens()?;
     // Counted from the first request on, not from the first scrape.
     crate::telemetry::metrics();
-    let store = store::open(&config.database_url, &config.store_options)
-        .await
-        .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;
-    store.migrate().await.context("migrate the database")?;
+    let store = open_store(config).await?;
     let outbox_committed = Arc::new(tokio::sync::Notify::new());
     let shutdown = CancellationToken::new();
     let worker = if config.notify_enabled {
@@ -89,6 +86,15 @@ pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Run
         task,
         worker,
     })
+}
+
+/// The configured database, brought up to date; every command starts here.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let store = store::open(&config.database_url, &config.store_options)
+        .await
+        .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;
+    store.migrate().await.context("migrate the database")?;
+    Ok(store)
 }
 
 /// Starts the notice worker, or says once why notices stay queued.
@@ -155,10 +161,7 @@ pub async fn notify(config: Config) -> anyhow::Result<()> {
              ORDERS_HOOK_TELEGRAM_BOT_TOKEN_FILE) to the bot's token"
         );
     }
-    let store = store::open(&config.database_url, &config.store_options)
-        .await
-        .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;
-    store.migrate().await.context("migrate the database")?;
+    let store = open_store(&config).await?;
     let shutdown = CancellationToken::new();
     let stopping = shutdown.clone();
     tokio::spawn(async move {

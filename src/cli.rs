@@ -4,8 +4,7 @@
 use crate::app;
 use crate::config::Config;
 use crate::store::{
-    self, CatalogRow, JournalFilter, OrderFilter, OrderRecord, OutboxFilter, Requeue, StockBalance,
-    Store,
+    CatalogRow, JournalFilter, OrderFilter, OrderRecord, OutboxFilter, Requeue, StockBalance, Store,
 };
 use crate::telemetry;
 use anyhow::{Context as _, bail};
@@ -157,10 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notify => return app::notify(config).await,
         _ => {}
     }
-    let store = store::open(&config.database_url, &config.store_options)
-        .await
-        .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;
-    store.migrate().await.context("migrate the database")?;
+    let store = app::open_store(&config).await?;
     let output = execute(&cli.command, store.as_ref()).await?;
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&output.json)?);

@@ -171,6 +171,44 @@ pub(super) fn windows(claim: &NoticeClaim) -> Windows {
     }
 }
 
+/// The body of a claim, inside the backend's serialised transaction `$tx`: how many attempts
+/// the last second left, the heads within the limits (`$sql`: `CLAIM_HEADS`, plus PostgreSQL's
+/// row locking), and their leases. Returns from the enclosing function when the second's budget
+/// is spent.
+macro_rules! lease_heads {
+    ($tx:ident, $claim:ident, $sql:expr) => {{
+        let windows = windows($claim);
+        let recent: i64 = sqlx::query_scalar(RECENT_ATTEMPTS)
+            .bind(windows.second_ago)
+            .fetch_one(&mut *$tx)
+            .await?;
+        let budget = i64::from($claim.limits.overall_per_second) - recent;
+        if budget <= 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query_as::<_, ClaimedNotice>($sql)
+            .bind($claim.now)
+            .bind(windows.chat_since)
+            .bind(windows.minute_ago)
+            .bind(i64::from($claim.limits.group_per_minute))
+            .bind(budget)
+            .fetch_all(&mut *$tx)
+            .await?;
+        let until = lease_end($claim);
+        for row in &rows {
+            sqlx::query(LEASE)
+                .bind(row.id)
+                .bind(&$claim.worker)
+                .bind($claim.now)
+                .bind(until)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        rows
+    }};
+}
+pub(super) use lease_heads;
+
 /// The one-statement transactions of delivery, the same on both backends (sqlx has no common
 /// trait for "rows affected", so they are spelled once here and stamped out per store).
 macro_rules! settle_release_requeue {

@@ -4,6 +4,7 @@ use orders_hook::app::{self, Running};
 use orders_hook::config::Config;
 pub use orders_hook::test_support::Backend;
 use orders_hook::test_support::fresh_database;
+pub use orders_hook::test_support::{eventually, fixture};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,11 +28,6 @@ pub struct TestApp {
     pub running: Option<Running>,
     pub dir: tempfile::TempDir,
     env: HashMap<String, String>,
-}
-
-pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("fixture json")
 }
 
 /// A fixture for another order id, so that several orders can live in one test.
@@ -218,24 +214,6 @@ impl TestApp {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("clean stop");
         }
-    }
-}
-
-/// Waits (polling) until `check` holds, up to `within`; false if it never did.
-pub async fn eventually<F, Fut>(within: std::time::Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        if check().await {
-            return true;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 

@@ -169,7 +169,7 @@ async fn tokens_never_reach_the_logs() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = binary()
+    let child = binary()
         .args(["serve"])
         .env(
             "ORDERS_HOOK_DATABASE_URL",
@@ -220,17 +220,7 @@ async fn tokens_never_reach_the_logs() {
     .await;
     assert!(retried, "{:?}", fake.calls());
     // SIGTERM: the service stops by itself, cleanly.
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let status = child.wait().unwrap();
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
+    let (status, logs) = terminate(child);
     assert!(status.success(), "clean exit on SIGTERM: {logs}");
     assert!(logs.contains("orders-hook is serving"), "{logs}");
     assert!(
@@ -280,7 +270,7 @@ async fn notify_alone_sends_what_serve_queued(backend: Backend) {
 
     let mut notify = binary();
     with_app(&mut notify);
-    let mut child = notify
+    let child = notify
         .env("ORDERS_HOOK_TELEGRAM_API_URL", &fake.base)
         .env("ORDERS_HOOK_TELEGRAM_BOT_TOKEN", BOT_TOKEN)
         .env("ORDERS_HOOK_NOTIFY_SWEEP_MS", "100")
@@ -292,6 +282,16 @@ async fn notify_alone_sends_what_serve_queued(backend: Backend) {
         fake.delivered().len() == 2
     })
     .await;
+    let (status, logs) = terminate(child);
+    assert!(delivered, "{logs}");
+    assert!(status.success(), "clean exit on SIGTERM: {logs}");
+    assert!(logs.contains("Telegram notice worker stopped"), "{logs}");
+    assert_eq!(app.outbox_in("sent").await.len(), 2);
+    app.stop().await;
+}
+
+/// SIGTERM to a started binary; how it exited and everything it logged.
+fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -303,9 +303,5 @@ async fn notify_alone_sends_what_serve_queued(backend: Backend) {
         .unwrap()
         .read_to_string(&mut logs)
         .unwrap();
-    assert!(delivered, "{logs}");
-    assert!(status.success(), "clean exit on SIGTERM: {logs}");
-    assert!(logs.contains("Telegram notice worker stopped"), "{logs}");
-    assert_eq!(app.outbox_in("sent").await.len(), 2);
-    app.stop().await;
+    (status, logs)
 }

@@ -18,6 +18,7 @@ mod pool;
 
 use fake_telegram::{FakeTelegram, Reply};
 use marketplace::{Marketplace, Tally};
+use orders_hook::test_support::{eventually, fixture};
 use pool::{Cluster, Nginx, Pool};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -31,11 +32,6 @@ const STORES: usize = 50;
 /// Every fifth order is cancelled after payment instead of being shipped.
 const CANCELLED_EVERY: usize = 5;
 const INITIAL_STOCK: i64 = 10_000;
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("fixture json")
-}
 
 fn store_of(order: usize) -> String {
     format!("p{}", order % STORES + 1)
@@ -187,7 +183,7 @@ async fn a_pool_behind_nginx_keeps_every_guarantee_through_a_kill_and_a_database
     // Every notice sent exactly once: created and changed for each order, cancelled for the
     // cancelled ones, to both chats of the store.
     let expected_notices = 2 * (2 * ORDERS + ORDERS / CANCELLED_EVERY);
-    let drained = pool::eventually(Duration::from_secs(120), || async {
+    let drained = eventually(Duration::from_secs(120), || async {
         let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
             .fetch_one(&db)
             .await

@@ -2,7 +2,7 @@
 //! instances (the built binary), and nginx with the `deploy/` site file.
 
 use crate::marketplace::CLIENT_TOKEN;
-use orders_hook::test_support::{Backend, fresh_database};
+use orders_hook::test_support::{Backend, eventually, fresh_database};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,23 +12,6 @@ const DEPLOY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy");
 const SERVICE_ROLE: &str = "sbermarket_orders_hook";
 const OWNER_ROLE: &str = "orders_hook_owner";
 const INSTANCES: usize = 3;
-
-pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + within;
-    loop {
-        if check().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
