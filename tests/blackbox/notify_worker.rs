@@ -66,6 +66,7 @@ on_both_backends!(
     a_sent_message_whose_record_failed_is_not_sent_again,
     a_parked_notice_holds_back_only_its_own_orders_later_notices,
     a_notice_follows_a_group_upgraded_to_a_supergroup,
+    leases_given_back_at_shutdown_are_taken_at_once,
 );
 
 async fn a_429_holds_that_chat_while_the_other_chat_still_receives(backend: Backend) {
@@ -501,5 +502,37 @@ async fn a_notice_follows_a_group_upgraded_to_a_supergroup(backend: Backend) {
     let sent = app.outbox_in("sent").await;
     assert!(sent.iter().any(|row| row.chat == "-1009"), "{sent:?}");
     assert!(app.outbox_in("failed").await.is_empty());
+    app.stop().await;
+}
+
+async fn leases_given_back_at_shutdown_are_taken_at_once(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    let settings = NotifySettings::default();
+    let claim = NoticeClaim {
+        worker: "stopping-worker".into(),
+        now: orders_hook::notify::Clock::now(clock.as_ref()),
+        lease: settings.lease,
+        limits: settings.limits,
+    };
+    assert_eq!(
+        app.store().claim_due_notices(&claim).await.unwrap().len(),
+        2
+    );
+    assert_eq!(
+        app.store()
+            .release_notices("stopping-worker")
+            .await
+            .unwrap(),
+        2
+    );
+    // Another worker need not wait out the lease, only Telegram's second per chat.
+    let other = worker(&app, &fake, &clock);
+    clock.advance(SECOND);
+    assert_eq!(other.run_once().await.unwrap().sent, 2);
     app.stop().await;
 }
