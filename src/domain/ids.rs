@@ -11,13 +11,20 @@ pub enum IdError {
     Empty,
     #[error("is longer than {0} characters")]
     TooLong(usize),
+    /// A newline or an escape code in an id would forge lines in the log and in the chat.
+    #[error("must not contain control characters")]
+    ControlCharacter,
 }
 
 /// Ids longer than this are not ids but garbage; the database index stays small.
 const MAX_ID_LEN: usize = 128;
 
-fn parse_id(raw: &str) -> Result<String, IdError> {
+/// The rules every id of the marketplace's world obeys; `orderUUID` is checked by them too.
+pub fn parse_id(raw: &str) -> Result<String, IdError> {
     let trimmed = raw.trim();
+    if trimmed.chars().any(char::is_control) {
+        return Err(IdError::ControlCharacter);
+    }
     if trimmed.is_empty() {
         return Err(IdError::Empty);
     }
@@ -77,5 +84,23 @@ mod tests {
             Sku::parse(&"9".repeat(MAX_ID_LEN + 1)),
             Err(IdError::TooLong(MAX_ID_LEN))
         );
+    }
+
+    #[test]
+    fn ids_with_control_characters_are_refused() {
+        for raw in [
+            "77\n2026-11-30 INFO forged",
+            "77\u{1b}[31m",
+            "R1\rX",
+            "a\u{7f}b",
+            "x\u{85}y",
+        ] {
+            assert_eq!(
+                StoreId::parse(raw),
+                Err(IdError::ControlCharacter),
+                "{raw:?}"
+            );
+        }
+        assert!(StoreId::parse("77 001").is_ok(), "inner spaces are fine");
     }
 }

@@ -1,13 +1,15 @@
 //! The one conversion from a webhook body to a domain value.
 
 use super::error::Rejection;
-use super::scalar::{decimal, id_text, quantity, sent_text, sent_time, text, timestamp};
-use super::wire::{WirePayload, WirePosition, WireTotal};
+use super::scalar::{id_text, money, quantity, sent_text, sent_time, text, timestamp};
+use super::wire::{OBJECT_FIELDS, WirePayload, WirePosition, WireTotal};
 use crate::domain::{
     CancelNotice, Cancellation, EventBody, EventKind, OrderEvent, OrderId, Payment, Position,
     Reference, Sku, Snapshot, StoreId, Totals,
 };
+use rust_decimal::Decimal;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// A body that passed the protocol: an order event, or an event type we only journal.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +85,7 @@ pub fn parse(body: &[u8]) -> Result<Incoming, (Rejection, Label)> {
         Some(value @ Value::Object(_)) => value,
         Some(_) => return Err((Rejection::not_an_object("payload"), label)),
     };
+    check_shapes(&payload).map_err(|rejection| (rejection, label.clone()))?;
     let wire: WirePayload = serde_path_to_error::deserialize(&payload).map_err(|e| {
         let path = e.path().to_string();
         (
@@ -94,6 +97,46 @@ pub fn parse(body: &[u8]) -> Result<Incoming, (Rejection, Label)> {
         .map_err(|rejection| (rejection, label))?;
     Ok(Incoming::Order(Box::new(event)))
 }
+
+/// serde would read a struct from a JSON array by position (`"customer": ["x", "+7"]`); the
+/// marketplace never sends that, so an array (or any non-object) where an object belongs is
+/// refused with its path instead of being read as that object's fields.
+fn check_shapes(payload: &Value) -> Result<(), Rejection> {
+    let must_be_object = |value: &Value, path: &str| match value {
+        Value::Null | Value::Object(_) => Ok(()),
+        other => Err(Rejection::invalid(
+            path,
+            format!("must be an object, got {}", super::scalar::json_kind(other)),
+        )),
+    };
+    for key in OBJECT_FIELDS {
+        if let Some(value) = payload.get(key) {
+            must_be_object(value, &format!("payload.{key}"))?;
+        }
+    }
+    if let Some(Value::Array(positions)) = payload.get("positions") {
+        if positions.len() > MAX_LINES {
+            return Err(Rejection::too_many_lines(positions.len(), MAX_LINES));
+        }
+        for (i, position) in positions.iter().enumerate() {
+            match position {
+                Value::Object(_) => {}
+                other => {
+                    return Err(Rejection::invalid(
+                        &format!("payload.positions[{i}]"),
+                        format!("must be an object, got {}", super::scalar::json_kind(other)),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The most lines one order may have. A supermarket order has tens; a few thousand is already
+/// a warehouse. Past this the body is refused (`413 too_many_lines`) rather than turned into
+/// hundreds of Telegram messages nobody can pick from.
+pub const MAX_LINES: usize = 5_000;
 
 fn order_event(
     kind: EventKind,
@@ -137,8 +180,14 @@ fn reference(wire: &WirePayload) -> Result<Reference, Rejection> {
         .filter(|s| !s.trim().is_empty())
         .map(|s| StoreId::parse(&s).map_err(|e| Rejection::invalid("payload.storeID", e)))
         .transpose()?;
+    let order_uuid = id_text(wire.order_uuid.as_ref(), "payload.orderUUID")?
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            crate::domain::ids::parse_id(&s).map_err(|e| Rejection::invalid("payload.orderUUID", e))
+        })
+        .transpose()?;
     Ok(Reference {
-        order_uuid: wire.order_uuid.as_ref().and_then(text),
+        order_uuid,
         store_id,
     })
 }
@@ -177,8 +226,8 @@ fn snapshot(wire: &WirePayload, reference: Reference) -> Result<Snapshot, Reject
 fn totals(wire: &Option<WireTotal>) -> Result<Option<Totals>, Rejection> {
     let Some(total) = wire else { return Ok(None) };
     Ok(Some(Totals {
-        total_price: decimal(total.total_price.as_ref(), "payload.total.totalPrice")?,
-        discount_total_price: decimal(
+        total_price: money(total.total_price.as_ref(), "payload.total.totalPrice")?,
+        discount_total_price: money(
             total.discount_total_price.as_ref(),
             "payload.total.discountTotalPrice",
         )?,
@@ -188,31 +237,40 @@ fn totals(wire: &Option<WireTotal>) -> Result<Option<Totals>, Rejection> {
 fn positions(wire: &Option<Vec<WirePosition>>) -> Result<Option<Vec<Position>>, Rejection> {
     let Some(list) = wire else { return Ok(None) };
     let mut merged: Vec<Position> = Vec::with_capacity(list.len());
+    let mut index: HashMap<Sku, usize> = HashMap::with_capacity(list.len());
     for (i, wire) in list.iter().enumerate() {
-        let position = position(wire, &format!("payload.positions[{i}]"))?;
+        let at = format!("payload.positions[{i}]");
+        let position = position(wire, &at)?;
         // The same sku twice is one line to pick and one stock entry to write off.
-        match merged.iter_mut().find(|p| p.sku == position.sku) {
-            Some(same) => merge_into(same, position),
-            None => merged.push(position),
+        match index.get(&position.sku) {
+            Some(&same) => merge_into(&mut merged[same], position).ok_or_else(|| {
+                Rejection::invalid(
+                    &at,
+                    "the sum with an earlier line of the same sku overflows",
+                )
+            })?,
+            None => {
+                index.insert(position.sku.clone(), merged.len());
+                merged.push(position);
+            }
         }
     }
     Ok(Some(merged))
 }
 
-fn merge_into(line: &mut Position, more: Position) {
-    fn add(
-        a: Option<rust_decimal::Decimal>,
-        b: Option<rust_decimal::Decimal>,
-    ) -> Option<rust_decimal::Decimal> {
+/// Adds a repeated sku's amounts to its first line; `None` if a sum cannot be held exactly.
+fn merge_into(line: &mut Position, more: Position) -> Option<()> {
+    fn add(a: Option<Decimal>, b: Option<Decimal>) -> Option<Option<Decimal>> {
         match (a, b) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
+            (Some(a), Some(b)) => a.checked_add(b).map(Some),
+            (a, b) => Some(a.or(b)),
         }
     }
-    line.quantity += more.quantity;
-    line.original_quantity = add(line.original_quantity, more.original_quantity);
-    line.total_price = add(line.total_price, more.total_price);
-    line.total_discount_price = add(line.total_discount_price, more.total_discount_price);
+    line.quantity = line.quantity.checked_add(more.quantity)?;
+    line.original_quantity = add(line.original_quantity, more.original_quantity)?;
+    line.total_price = add(line.total_price, more.total_price)?;
+    line.total_discount_price = add(line.total_discount_price, more.total_discount_price)?;
+    Some(())
 }
 
 fn position(wire: &WirePosition, at: &str) -> Result<Position, Rejection> {
@@ -230,10 +288,10 @@ fn position(wire: &WirePosition, at: &str) -> Result<Position, Rejection> {
         original_quantity,
         quantity,
         weight: wire.weight.as_ref().and_then(text),
-        price: decimal(wire.price.as_ref(), &field("price"))?,
-        discount_price: decimal(wire.discount_price.as_ref(), &field("discountPrice"))?,
-        total_price: decimal(wire.total_price.as_ref(), &field("totalPrice"))?,
-        total_discount_price: decimal(
+        price: money(wire.price.as_ref(), &field("price"))?,
+        discount_price: money(wire.discount_price.as_ref(), &field("discountPrice"))?,
+        total_price: money(wire.total_price.as_ref(), &field("totalPrice"))?,
+        total_discount_price: money(
             wire.total_discount_price.as_ref(),
             &field("totalDiscountPrice"),
         )?,

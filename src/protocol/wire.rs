@@ -11,6 +11,10 @@ fn present<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Value>, D::Error> 
     Value::deserialize(de).map(Some)
 }
 
+/// The payload's keys whose value is one of the structs below: `envelope::check_shapes` refuses
+/// anything but an object (or null) there, since serde would read an array as the fields.
+pub const OBJECT_FIELDS: [&str; 5] = ["customer", "address", "delivery", "total", "cancellation"];
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct WirePayload {
