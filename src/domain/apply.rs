@@ -9,6 +9,7 @@ use super::decision::{Answer, Decision, HistoryNote, Notice, NoticeKind, Outcome
 use super::event::{CancelNotice, EventBody, OrderEvent, Payment, Reference, Snapshot};
 use super::notice_text;
 use super::order::{OrderDocument, OrderHeader, Totals};
+use std::collections::HashMap;
 
 /// True when applying `event` will create a partner number, so the store must draw one from the
 /// shared sequence first (and only then: a number is never spent on a repeat).
@@ -328,8 +329,9 @@ fn pay(doc: &OrderDocument, event: &OrderEvent, payment: &Payment, ctx: &Context
     if let Some(positions) = &payment.lines {
         if doc.shipped {
             // The goods already left and were written off as they were; only prices follow.
+            let paid_by_sku: HashMap<_, _> = positions.iter().map(|p| (&p.sku, p)).collect();
             for line in &mut next.lines {
-                if let Some(paid) = positions.iter().find(|p| p.sku == line.sku) {
+                if let Some(paid) = paid_by_sku.get(&line.sku) {
                     line.price = paid.price.or(line.price);
                     line.discount_price = paid.discount_price.or(line.discount_price);
                     line.total_price = paid.total_price.or(line.total_price);

@@ -5,6 +5,7 @@ use super::ids::Sku;
 use super::order::{OrderHeader, OrderLine};
 use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 /// One difference in the lines, as the pickers need to hear it.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,10 +46,11 @@ pub enum HeaderChange {
 /// The document's lines as the positions describe them; what a position leaves out (a name, the
 /// ordered quantity, a price) is kept from the line it replaces.
 pub fn lines_from_positions(positions: &[Position], current: &[OrderLine]) -> Vec<OrderLine> {
+    let current = by_sku(current);
     positions
         .iter()
         .map(|position| {
-            let existing = current.iter().find(|line| line.sku == position.sku);
+            let existing = current.get(&position.sku).copied();
             OrderLine {
                 sku: position.sku.clone(),
                 name: position
@@ -76,13 +78,19 @@ pub fn lines_from_positions(positions: &[Position], current: &[OrderLine]) -> Ve
         .collect()
 }
 
+/// The lines by sku, so that comparing two compositions costs one look-up a line: a big order
+/// must be compared well within the marketplace's five seconds.
+pub fn by_sku(lines: &[OrderLine]) -> HashMap<&Sku, &OrderLine> {
+    lines.iter().map(|line| (&line.sku, line)).collect()
+}
+
 /// Lines added, removed, with a new quantity or a new price — in the new order's sequence,
 /// removals last.
 pub fn diff_lines(old: &[OrderLine], new: &[OrderLine]) -> Vec<LineChange> {
-    let find = |lines: &[OrderLine], sku: &Sku| lines.iter().find(|l| &l.sku == sku).cloned();
+    let (old_by_sku, new_by_sku) = (by_sku(old), by_sku(new));
     let mut changes = Vec::new();
     for line in new {
-        match find(old, &line.sku) {
+        match old_by_sku.get(&line.sku) {
             None => changes.push(LineChange::Added(line.clone())),
             Some(before) => {
                 if before.quantity != line.quantity {
@@ -101,7 +109,7 @@ pub fn diff_lines(old: &[OrderLine], new: &[OrderLine]) -> Vec<LineChange> {
         }
     }
     for line in old {
-        if find(new, &line.sku).is_none() {
+        if !new_by_sku.contains_key(&line.sku) {
             changes.push(LineChange::Removed(line.clone()));
         }
     }

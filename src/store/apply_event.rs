@@ -11,6 +11,7 @@ use crate::domain::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// What the HTTP shell knows about the request that carries the event.
 #[derive(Debug, Clone)]
@@ -77,7 +78,7 @@ fn skus_involved(current: Option<&OrderDocument>, event: &OrderEvent) -> Vec<Sku
 pub(crate) async fn run<T: EventTx>(
     mut tx: T,
     event: &OrderEvent,
-    rules: &Rules,
+    rules: &Arc<Rules>,
     request: &EventRequest,
 ) -> Result<Applied, StoreError> {
     tx.lock_order(&event.order_id).await?;
@@ -90,14 +91,7 @@ pub(crate) async fn run<T: EventTx>(
     } else {
         None
     };
-    let ctx = Context {
-        now: request.now,
-        settings: &rules.settings,
-        routing: &rules.routing,
-        catalog: &catalog,
-        number_seq,
-    };
-    let decision = domain::apply(current.as_ref(), event, &ctx);
+    let decision = decide(current, event, rules, catalog, number_seq, request.now).await?;
 
     if let Some(doc) = &decision.document {
         tx.save_order(doc).await?;
@@ -133,6 +127,36 @@ pub(crate) async fn run<T: EventTx>(
     Ok(Applied {
         decision,
         negative_balances,
+    })
+}
+
+/// The domain's decision, computed on the blocking pool: a big order costs real CPU time, and
+/// only off the async task can the request's deadline fire while it is being computed (the
+/// transaction is then dropped and rolls back).
+async fn decide(
+    current: Option<OrderDocument>,
+    event: &OrderEvent,
+    rules: &Arc<Rules>,
+    catalog: Catalog,
+    number_seq: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<Decision, StoreError> {
+    let (event, rules) = (event.clone(), rules.clone());
+    tokio::task::spawn_blocking(move || {
+        let ctx = Context {
+            now,
+            settings: &rules.settings,
+            routing: &rules.routing,
+            catalog: &catalog,
+            number_seq,
+        };
+        domain::apply(current.as_ref(), &event, &ctx)
+    })
+    .await
+    .map_err(|error| match error.try_into_panic() {
+        // Caught by the hook's last line of defence, with the event and order in hand.
+        Ok(panic) => std::panic::resume_unwind(panic),
+        Err(error) => StoreError::Corrupt(format!("the domain step did not finish: {error}")),
     })
 }
 

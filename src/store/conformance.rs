@@ -5,8 +5,8 @@
 //! with a loud message.
 
 use super::{
-    Applied, CatalogRow, EventRequest, JournalEntry, JournalFilter, OrderFilter, OrderRecord,
-    OrderSummary, OutboxFilter, OutboxRow, Rules, StockBalance, Store, StoreOptions,
+    Applied, CatalogRow, EventRequest, JournalEntry, JournalFilter, OrderFilter, OrderKey,
+    OrderRecord, OrderSummary, OutboxFilter, OutboxRow, Rules, StockBalance, Store, StoreOptions,
 };
 use crate::domain::{ACTOR, Answer, OrderEvent, Outcome, Routing, Settings, Status, StoreRoute};
 use crate::protocol::{self, Incoming};
@@ -232,7 +232,11 @@ fn prepare(body: &str, now: DateTime<Utc>) -> Prepared {
 
 async fn apply(store: &dyn Store, prepared: &Prepared) -> Applied {
     store
-        .apply_event(&prepared.event, &rules(), &prepared.request)
+        .apply_event(
+            &prepared.event,
+            &std::sync::Arc::new(rules()),
+            &prepared.request,
+        )
         .await
         .expect("apply_event")
 }
@@ -287,15 +291,15 @@ fn created(applied: &Applied) -> (String, DateTime<Utc>) {
     }
 }
 
-async fn order(store: &dyn Store, key: &str) -> OrderRecord {
+async fn order(store: &dyn Store, key: OrderKey<'_>) -> OrderRecord {
     store
         .order(key)
         .await
         .expect("order")
-        .unwrap_or_else(|| panic!("order {key} is not in the store"))
+        .unwrap_or_else(|| panic!("order {key:?} is not in the store"))
 }
 
-async fn status(store: &dyn Store, key: &str) -> Status {
+async fn status(store: &dyn Store, key: OrderKey<'_>) -> Status {
     order(store, key).await.document.status()
 }
 
@@ -391,7 +395,7 @@ struct Footprint {
 async fn footprint(store: &dyn Store, order_ids: &[&str]) -> Footprint {
     let mut orders = Vec::new();
     for id in order_ids {
-        orders.push(store.order(id).await.expect("order"));
+        orders.push(store.order(OrderKey::Id(id)).await.expect("order"));
     }
     Footprint {
         orders,
@@ -427,10 +431,10 @@ async fn lifecycle(store: Arc<dyn Store>) {
         let applied = send(store, &fixture_text(name), at(minute)).await;
         assert_eq!(applied.decision.outcome, Outcome::Applied, "{name}");
         assert!(applied.negative_balances.is_empty(), "{name}");
-        let record = order(store, ORDER).await;
+        let record = order(store, OrderKey::Id(ORDER)).await;
         assert_eq!(record.document.status(), expected, "status after {name}");
         assert_eq!(
-            order(store, "SM-000001").await,
+            order(store, OrderKey::Number("SM-000001")).await,
             record,
             "the order by its number after {name}"
         );
@@ -478,7 +482,7 @@ async fn lifecycle(store: Arc<dyn Store>) {
         expect_balances(&[(APPLES, "10"), (BREAD, "9"), (CHEESE, "9"), (MILK, "7")])
     );
 
-    let record = order(store, ORDER).await;
+    let record = order(store, OrderKey::Id(ORDER)).await;
     let doc = &record.document;
     assert_eq!(doc.number.as_deref(), Some("SM-000001"));
     assert_eq!(doc.expected_assembly_time, Some(at(30)));
@@ -629,7 +633,11 @@ async fn repeats_change_nothing(store: Arc<dyn Store>) {
     expected.extend(both_chats("cancelled"));
     assert_eq!(kinds(&outbox_of(store, CANCELLED).await), expected);
     assert_eq!(
-        order(store, CANCELLED).await.document.number.as_deref(),
+        order(store, OrderKey::Id(CANCELLED))
+            .await
+            .document
+            .number
+            .as_deref(),
         Some("SM-000002")
     );
 }
@@ -680,7 +688,7 @@ async fn creations_at_once(instances: &[Arc<dyn Store>]) {
         [ORDER]
     );
     assert_eq!(kinds(&all_outbox(store).await), both_chats("created"));
-    let record = order(store, ORDER).await;
+    let record = order(store, OrderKey::Id(ORDER)).await;
     assert_eq!(record.history.len(), 1, "{:?}", record.history);
     assert_eq!(journal_len(store).await, 32);
 
@@ -737,7 +745,7 @@ async fn shipments_at_once(instances: &[Arc<dyn Store>]) {
         balances(store, STORE).await,
         expect_balances(&[(APPLES, "0.8"), (BREAD, "9"), (MILK, "8")])
     );
-    let doc = order(store, ORDER).await.document;
+    let doc = order(store, OrderKey::Id(ORDER)).await.document;
     assert_eq!(doc.status(), Status::Delivered);
     assert!(doc.shipped && doc.locked);
     assert_eq!(journal_len(store).await, 17);
@@ -772,7 +780,7 @@ async fn numbers_at_once(instances: &[Arc<dyn Store>]) {
     assert_eq!(numbers, expected, "five distinct numbers, none skipped");
     for (id, applied) in &results {
         let number = created(applied).0;
-        let record = order(store, &number).await;
+        let record = order(store, OrderKey::Number(&number)).await;
         assert_eq!(record.document.original_order_id.as_str(), id);
         assert_eq!(record.document.number.as_deref(), Some(number.as_str()));
     }
@@ -792,7 +800,7 @@ async fn cancellation_before_creation_and_after_shipment(store: Arc<dyn Store>) 
     let cancelled = send(store, &fixture_text("order.canceled"), at(0)).await;
     assert_eq!(cancelled.decision.answer, Answer::Ok);
     assert_eq!(cancelled.decision.outcome, Outcome::Applied);
-    let tomb = order(store, ORDER).await;
+    let tomb = order(store, OrderKey::Id(ORDER)).await;
     assert_eq!(tomb.document.status(), Status::Cancelled);
     assert_eq!(tomb.document.number, None);
     assert!(outbox_of(store, ORDER).await.is_empty());
@@ -801,8 +809,11 @@ async fn cancellation_before_creation_and_after_shipment(store: Arc<dyn Store>) 
     let late = send(store, &fixture_text("order.created"), at(3)).await;
     assert_eq!(created(&late), ("SM-000001".to_owned(), at(33)));
     assert_eq!(late.decision.outcome, Outcome::Applied);
-    assert_eq!(status(store, ORDER).await, Status::Cancelled);
-    assert_eq!(status(store, "SM-000001").await, Status::Cancelled);
+    assert_eq!(status(store, OrderKey::Id(ORDER)).await, Status::Cancelled);
+    assert_eq!(
+        status(store, OrderKey::Number("SM-000001")).await,
+        Status::Cancelled
+    );
     assert!(
         outbox_of(store, ORDER).await.is_empty(),
         "nobody is told to pick"
@@ -814,8 +825,8 @@ async fn cancellation_before_creation_and_after_shipment(store: Arc<dyn Store>) 
     // Nothing of a cancelled order leaves the store.
     let received = send(store, &fixture_text("order.received"), at(60)).await;
     assert_eq!(received.decision.outcome, Outcome::Ignored);
-    assert_eq!(status(store, ORDER).await, Status::Cancelled);
-    let record = order(store, ORDER).await;
+    assert_eq!(status(store, OrderKey::Id(ORDER)).await, Status::Cancelled);
+    let record = order(store, OrderKey::Id(ORDER)).await;
     assert!(record.history.iter().all(|h| h.actor == ACTOR));
     assert_eq!(record.history.len(), 2, "{:?}", record.history);
     assert!(!record.document.shipped);
@@ -830,7 +841,7 @@ async fn cancellation_before_creation_and_after_shipment(store: Arc<dyn Store>) 
     let late_cancel = send(store, &about("order.canceled", SHIPPED, None), at(50)).await;
     assert_eq!(late_cancel.decision.outcome, Outcome::Applied);
     assert!(late_cancel.decision.notices.is_empty());
-    let record = order(store, SHIPPED).await;
+    let record = order(store, OrderKey::Id(SHIPPED)).await;
     assert_eq!(record.document.status(), Status::Cancelled);
     assert!(record.document.shipped);
     assert_eq!(
@@ -871,8 +882,17 @@ async fn cancellation_before_creation_and_after_shipment(store: Arc<dyn Store>) 
 async fn reading_and_importing(store: Arc<dyn Store>) {
     let store = &*store;
     store.ping().await.expect("ping");
-    assert_eq!(store.order("R-UNKNOWN").await.expect("order"), None);
-    assert_eq!(store.order("SM-000001").await.expect("order"), None);
+    assert_eq!(
+        store.order(OrderKey::Id("R-UNKNOWN")).await.expect("order"),
+        None
+    );
+    assert_eq!(
+        store
+            .order(OrderKey::Number("SM-000001"))
+            .await
+            .expect("order"),
+        None
+    );
     let gauges = store.gauges().await.expect("gauges");
     assert!(gauges.outbox.is_empty());
     assert_eq!(gauges.negative_balances, 0);
@@ -1038,7 +1058,10 @@ async fn reading_and_importing(store: Arc<dyn Store>) {
     // An event for an unknown order is journaled but creates nothing.
     let unknown = send(store, &about("order.paid", "R-LATER", None), at(8)).await;
     assert_eq!(unknown.decision.answer, Answer::NotFound);
-    assert_eq!(store.order("R-LATER").await.expect("order"), None);
+    assert_eq!(
+        store.order(OrderKey::Id("R-LATER")).await.expect("order"),
+        None
+    );
 
     // A request that touched no order.
     let entry = JournalEntry {

@@ -31,8 +31,32 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
+    /// A sum or difference that a decimal cannot hold exactly: never expected with the
+    /// protocol's bounds, refused rather than rounded or panicking.
+    #[error("arithmetic out of range: {0}")]
+    Arithmetic(String),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+}
+
+/// How an operator names an order. The two never mix: a marketplace id may look like one of
+/// our numbers (`SM-000001`), and showing the wrong order is worse than asking which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKey<'a> {
+    /// The marketplace's `originalOrderId`.
+    Id(&'a str),
+    /// The partner's number, e.g. `SM-000123`.
+    Number(&'a str),
+}
+
+impl<'a> OrderKey<'a> {
+    /// `(original_order_id, number)` to match, one of them `None`.
+    pub(crate) fn columns(self) -> (Option<&'a str>, Option<&'a str>) {
+        match self {
+            OrderKey::Id(id) => (Some(id), None),
+            OrderKey::Number(number) => (None, Some(number)),
+        }
+    }
 }
 
 /// The partner's rules and routing, fixed for the life of the process.
@@ -55,7 +79,7 @@ pub trait Store: Send + Sync + 'static {
     async fn apply_event(
         &self,
         event: &OrderEvent,
-        rules: &Rules,
+        rules: &Arc<Rules>,
         request: &EventRequest,
     ) -> Result<Applied, StoreError>;
 
@@ -63,7 +87,7 @@ pub trait Store: Send + Sync + 'static {
     async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError>;
 
     /// An order by the marketplace's id or by the partner's number, with its history.
-    async fn order(&self, key: &str) -> Result<Option<OrderRecord>, StoreError>;
+    async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError>;
 
     async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError>;
 

@@ -5,7 +5,7 @@
 use super::apply_event::{self, EventTx, document_json, parse_decimal, parse_document};
 use super::records::*;
 use super::{
-    Applied, ClaimedNotice, EventRequest, NoticeClaim, Requeue, Rules, Settlement, Store,
+    Applied, ClaimedNotice, EventRequest, NoticeClaim, OrderKey, Requeue, Rules, Settlement, Store,
     StoreError, StoreOptions,
 };
 use crate::domain::{
@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -287,7 +288,7 @@ impl Store for PostgresStore {
     async fn apply_event(
         &self,
         event: &OrderEvent,
-        rules: &Rules,
+        rules: &Arc<Rules>,
         request: &EventRequest,
     ) -> Result<Applied, StoreError> {
         let tx = self.pool.begin().await?;
@@ -299,13 +300,14 @@ impl Store for PostgresStore {
         insert_journal(&mut conn, entry).await
     }
 
-    async fn order(&self, key: &str) -> Result<Option<OrderRecord>, StoreError> {
+    async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError> {
+        let (id, number) = key.columns();
         let row = sqlx::query(
             "SELECT original_order_id, document::text FROM orders
-             WHERE original_order_id = $1 OR number = $1
-             ORDER BY original_order_id = $1 DESC LIMIT 1",
+             WHERE original_order_id = $1 OR number = $2",
         )
-        .bind(key)
+        .bind(id)
+        .bind(number)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };

@@ -5,7 +5,7 @@
 use super::apply_event::{self, EventTx, document_json, parse_decimal, parse_document};
 use super::records::*;
 use super::{
-    Applied, ClaimedNotice, EventRequest, NoticeClaim, Requeue, Rules, Settlement, Store,
+    Applied, ClaimedNotice, EventRequest, NoticeClaim, OrderKey, Requeue, Rules, Settlement, Store,
     StoreError, StoreOptions,
 };
 use crate::domain::{
@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -86,18 +87,25 @@ impl EventTx for SqliteEventTx {
     }
 
     async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError> {
+        // One statement for the whole order, as PostgreSQL's `= ANY($1)`: a big order must not
+        // cost a query per line.
+        let keys = serde_json::to_string(&skus.iter().map(Sku::as_str).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Corrupt(format!("sku list: {e}")))?;
+        let rows = sqlx::query(
+            "SELECT sku, name, unit FROM catalog WHERE sku IN (SELECT value FROM json_each(?))",
+        )
+        .bind(keys)
+        .fetch_all(&mut *self.0)
+        .await?;
         let mut catalog = Catalog::new();
-        for sku in skus {
-            let row = sqlx::query("SELECT name, unit FROM catalog WHERE sku = ?")
-                .bind(sku.as_str())
-                .fetch_optional(&mut *self.0)
-                .await?;
-            if let Some(row) = row {
+        for row in rows {
+            let sku: String = row.get(0);
+            if let Ok(sku) = Sku::parse(&sku) {
                 catalog.insert(
-                    sku.clone(),
+                    sku,
                     CatalogItem {
-                        name: row.get(0),
-                        unit: row.get(1),
+                        name: row.get(1),
+                        unit: row.get(2),
                     },
                 );
             }
@@ -189,12 +197,19 @@ impl EventTx for SqliteEventTx {
         .bind(movement.sku.as_str())
         .fetch_optional(&mut *self.0)
         .await?;
-        let balance = current
+        let before = current
             .as_deref()
             .map(parse_decimal)
             .transpose()?
-            .unwrap_or_default()
-            - movement.quantity;
+            .unwrap_or_default();
+        let balance = before.checked_sub(movement.quantity).ok_or_else(|| {
+            StoreError::Arithmetic(format!(
+                "stock balance of {:?} at store {:?} ({before}) cannot be written down by {}",
+                movement.sku.as_str(),
+                movement.store_id.as_str(),
+                movement.quantity
+            ))
+        })?;
         sqlx::query(
             "INSERT INTO stock_balances (store_id, sku, quantity, updated_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (store_id, sku) DO UPDATE SET quantity = excluded.quantity,
@@ -288,7 +303,7 @@ impl Store for SqliteStore {
     async fn apply_event(
         &self,
         event: &OrderEvent,
-        rules: &Rules,
+        rules: &Arc<Rules>,
         request: &EventRequest,
     ) -> Result<Applied, StoreError> {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -300,13 +315,14 @@ impl Store for SqliteStore {
         insert_journal(&mut conn, entry).await
     }
 
-    async fn order(&self, key: &str) -> Result<Option<OrderRecord>, StoreError> {
+    async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError> {
+        let (id, number) = key.columns();
         let row = sqlx::query(
             "SELECT original_order_id, document FROM orders
-             WHERE original_order_id = ?1 OR number = ?1
-             ORDER BY original_order_id = ?1 DESC LIMIT 1",
+             WHERE original_order_id = ?1 OR number = ?2",
         )
-        .bind(key)
+        .bind(id)
+        .bind(number)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };

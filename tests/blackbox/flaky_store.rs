@@ -34,7 +34,7 @@ impl Store for FlakyStore {
     async fn apply_event(
         &self,
         event: &OrderEvent,
-        rules: &Rules,
+        rules: &Arc<Rules>,
         request: &EventRequest,
     ) -> Result<Applied, StoreError> {
         self.inner.apply_event(event, rules, request).await
@@ -42,7 +42,7 @@ impl Store for FlakyStore {
     async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
         self.inner.record(entry).await
     }
-    async fn order(&self, key: &str) -> Result<Option<OrderRecord>, StoreError> {
+    async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError> {
         self.inner.order(key).await
     }
     async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
