@@ -62,6 +62,7 @@ pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Run
         rules: Arc::new(config.rules.clone()),
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
         deadline: config.request_deadline,
+        read_timeout: std::time::Duration::from_secs(5),
         outbox_committed,
         database: Default::default(),
     };

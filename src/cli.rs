@@ -4,7 +4,8 @@
 use crate::app;
 use crate::config::Config;
 use crate::store::{
-    CatalogRow, JournalFilter, OrderFilter, OrderRecord, OutboxFilter, Requeue, StockBalance, Store,
+    CatalogRow, JournalFilter, OrderFilter, OrderKey, OrderRecord, OutboxFilter, Requeue,
+    StockBalance, Store,
 };
 use crate::telemetry;
 use anyhow::{Context as _, bail};
@@ -73,8 +74,17 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum OrderCommand {
-    /// Show an order by the marketplace's id (originalOrderId) or the partner's number.
-    Show { key: String },
+    /// Show an order by the marketplace's id (originalOrderId) or the partner's number. A bare
+    /// key that names two different orders (an id that looks like a number) exits with status 2.
+    Show {
+        key: String,
+        /// The key is the marketplace's originalOrderId.
+        #[arg(long, conflicts_with = "number")]
+        id: bool,
+        /// The key is the partner's number (e.g. SM-000123).
+        #[arg(long)]
+        number: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +154,36 @@ pub enum JournalCommand {
     },
 }
 
+/// A failure with its own exit status (other failures exit with 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ExitWith {
+    pub status: u8,
+    pub message: String,
+}
+
+/// A bare key: the order whose id or whose number it is, unless it is both, for two orders.
+async fn order_by_either(store: &dyn Store, key: &str) -> anyhow::Result<OrderRecord> {
+    let by_id = store.order(OrderKey::Id(key)).await?;
+    let by_number = store.order(OrderKey::Number(key)).await?;
+    match (by_id, by_number) {
+        (Some(a), Some(b)) if a.document.original_order_id != b.document.original_order_id => {
+            Err(ExitWith {
+                status: 2,
+                message: format!(
+                    "{key:?} names two orders: the one whose originalOrderId it is, and {} \
+                     (originalOrderId {}) whose number it is; say --id or --number",
+                    b.document.number.as_deref().unwrap_or("-"),
+                    b.document.original_order_id
+                ),
+            }
+            .into())
+        }
+        (Some(record), _) | (None, Some(record)) => Ok(record),
+        (None, None) => bail!("order {key:?} not found (neither an originalOrderId nor a number)"),
+    }
+}
+
 /// Runs the command line; the exit code is the process's.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
@@ -181,10 +221,18 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
             text: "database schema is up to date".to_owned(),
         },
         Command::Order {
-            command: OrderCommand::Show { key },
+            command: OrderCommand::Show { key, id, number },
         } => {
-            let Some(record) = store.order(key).await? else {
-                bail!("order {key:?} not found (neither an originalOrderId nor a number)");
+            let record = match (id, number) {
+                (true, _) => store
+                    .order(OrderKey::Id(key))
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no order with originalOrderId {key:?}"))?,
+                (_, true) => store
+                    .order(OrderKey::Number(key))
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no order numbered {key:?}"))?,
+                _ => order_by_either(store, key).await?,
             };
             order_output(&record)?
         }
@@ -398,6 +446,20 @@ fn csv_records(path: &Path) -> anyhow::Result<Vec<csv::StringRecord>> {
     Ok(records)
 }
 
+/// A counted balance: a quantity as the hook accepts one (no `1_000`, no 40 decimals), though a
+/// shop's count may be larger, and a balance may be below zero.
+fn stock_quantity(text: &str) -> Result<Decimal, String> {
+    const STOCK: crate::protocol::scalar::Bounds = crate::protocol::scalar::Bounds {
+        max: 1_000_000_000_000,
+        scale: crate::protocol::scalar::QUANTITY.scale,
+    };
+    let text = text.trim();
+    match text.strip_prefix('-') {
+        Some(magnitude) => crate::protocol::scalar::exact_decimal(magnitude, STOCK).map(|q| -q),
+        None => crate::protocol::scalar::exact_decimal(text, STOCK),
+    }
+}
+
 fn read_stock_csv(path: &Path) -> anyhow::Result<Vec<StockBalance>> {
     let mut rows = Vec::new();
     for (i, record) in csv_records(path)?.iter().enumerate() {
@@ -408,7 +470,7 @@ fn read_stock_csv(path: &Path) -> anyhow::Result<Vec<StockBalance>> {
         else {
             bail!("{}:{line}: expected store,sku,quantity", path.display());
         };
-        let quantity = match quantity.replace(',', ".").parse::<Decimal>() {
+        let quantity = match stock_quantity(&quantity.replace(',', ".")) {
             Ok(quantity) => quantity,
             Err(_) if i == 0 => continue, // a header line
             Err(_) => bail!(

@@ -8,7 +8,10 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("orders-hook: {error:#}");
-            ExitCode::FAILURE
+            match error.downcast_ref::<orders_hook::cli::ExitWith>() {
+                Some(exit) => ExitCode::from(exit.status),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

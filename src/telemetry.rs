@@ -18,6 +18,8 @@ pub mod names {
     pub const NEGATIVE_WRITE_OFFS: &str = "orders_hook_negative_write_offs_total";
     /// Changes that arrived for a locked order and were only journaled.
     pub const LOCKED_CHANGES: &str = "orders_hook_locked_changes_ignored_total";
+    /// Hook requests that panicked and were answered 500 (the property tests say: none).
+    pub const PANICS: &str = "orders_hook_request_panics_total";
     /// Requests refused for a missing or wrong `Client-token`.
     pub const FORBIDDEN: &str = "orders_hook_forbidden_total";
     /// Notices Telegram accepted.

@@ -27,10 +27,13 @@ impl TokenSet {
         }
     }
 
-    /// True when the request carries one of the valid tokens. Every token is compared, so the
-    /// time taken does not depend on which one matched.
+    /// True when the request carries exactly one `Client-token` and it is one of the valid
+    /// tokens. Two headers are refused whatever their order: a proxy that adds one must not
+    /// turn a wrong token into a right one. Every token is compared, so the time taken does
+    /// not depend on which one matched.
     pub fn admits(&self, headers: &HeaderMap) -> bool {
-        let Some(sent) = headers.get(CLIENT_TOKEN_HEADER) else {
+        let mut sent = headers.get_all(CLIENT_TOKEN_HEADER).iter();
+        let (Some(sent), None) = (sent.next(), sent.next()) else {
             return false;
         };
         let sent = digest(sent.as_bytes());
@@ -65,5 +68,17 @@ mod tests {
         assert!(!set.admits(&headers(Some(""))));
         assert!(!set.admits(&headers(None)));
         assert!(!TokenSet::new(&[]).admits(&headers(Some("old"))));
+    }
+
+    #[test]
+    fn two_token_headers_are_refused_in_either_order() {
+        let set = TokenSet::new(&[Secret::new("right")]);
+        for pair in [["right", "wrong"], ["wrong", "right"], ["right", "right"]] {
+            let mut headers = HeaderMap::new();
+            for token in pair {
+                headers.append("client-token", HeaderValue::from_static(token));
+            }
+            assert!(!set.admits(&headers), "{pair:?}");
+        }
     }
 }

@@ -45,3 +45,24 @@ impl IntoResponse for ApiError {
             .into_response()
     }
 }
+
+/// The answer of `CatchPanicLayer`: the same JSON shape as every other failure.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic_message(panic.as_ref());
+    tracing::error!(panic = ?message, "request panicked: answered 500");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "the request could not be processed",
+    )
+    .into_response()
+}
+
+/// What a panic said, for the log and the journal.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}

@@ -1,9 +1,9 @@
 //! `POST /sbermarket/orders/hook/`: authenticate, parse, apply in one transaction, answer —
 //! all within the deadline, or `503` with nothing committed.
 
-use super::AppState;
 use super::auth::CLIENT_TOKEN_HEADER;
 use super::error::ApiError;
+use super::{AppState, BODY_LIMIT};
 use crate::domain::{Answer, EventKind, Outcome};
 use crate::protocol::{self, Incoming, Label};
 use crate::store::{Applied, EventRequest, JournalEntry};
@@ -11,12 +11,14 @@ use crate::telemetry::names;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{SecondsFormat, Utc};
+use futures_util::FutureExt;
+use http_body_util::BodyExt;
 use serde_json::json;
-use std::time::Instant;
+use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
 
 /// What a request was, for the journal, the metrics and the log.
 struct Seen {
@@ -68,15 +70,15 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
 pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: axum::body::Body,
 ) -> Response {
     let started = Instant::now();
     if !state.tokens.admits(&headers) {
         // Nothing else is done for a stranger: no journal row, no parsing.
         metrics::counter!(names::FORBIDDEN).increment(1);
         tracing::warn!(
-            has_token = headers.contains_key(CLIENT_TOKEN_HEADER),
-            "hook request refused: missing or wrong Client-token"
+            tokens_sent = headers.get_all(CLIENT_TOKEN_HEADER).iter().count(),
+            "hook request refused: missing, wrong or repeated Client-token"
         );
         return ApiError::forbidden().into_response();
     }
@@ -86,21 +88,14 @@ pub async fn receive(
         label: Label::default(),
         body: None,
     };
-    let body = match body {
+    // Refused from the declared length before a byte is read, so that a client that asked
+    // `Expect: 100-continue` is not invited to send its 20 MB first.
+    if declared_length(&headers).is_some_and(|length| length > BODY_LIMIT as u64) {
+        return refuse(&state, &seen, body_too_large()).await;
+    }
+    let body = match read_body(body, state.read_timeout).await {
         Ok(body) => body,
-        Err(rejection) => {
-            let status = rejection.status();
-            let error = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(status, "body_too_large", "the body is larger than 1 MiB")
-            } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "unreadable_body",
-                    rejection.body_text(),
-                )
-            };
-            return refuse(&state, &seen, error).await;
-        }
+        Err(error) => return refuse(&state, &seen, error).await,
     };
     seen.body = Some(String::from_utf8_lossy(&body).into_owned());
     if state.database.is_down() {
@@ -109,13 +104,19 @@ pub async fn receive(
         return ApiError::unavailable("the database is unreachable; retry later").into_response();
     }
 
-    match tokio::time::timeout(state.deadline, handle(&state, &mut seen, &body)).await {
-        Ok(response) => response,
-        Err(_) => {
+    let handled = AssertUnwindSafe(tokio::time::timeout(
+        state.deadline,
+        handle(&state, &mut seen, &body),
+    ))
+    .catch_unwind()
+    .await;
+    match handled {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => {
             // The transaction future was dropped, so it rolled back: nothing half-done remains.
             tracing::error!(
                 event = seen.event_label(),
-                order = seen.label.order_id.as_deref().unwrap_or("-"),
+                order = ?seen.label.order_id.as_deref().unwrap_or("-"),
                 deadline_ms = state.deadline.as_millis() as u64,
                 "hook request passed its deadline: answered 503, nothing committed"
             );
@@ -125,7 +126,78 @@ pub async fn receive(
                 "the request did not finish within its deadline",
             )
         }
+        Err(panic) => panicked(&state, &seen, panic.as_ref()),
     }
+}
+
+/// The `Content-Length` the client declared, if it declared one we can read.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn body_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        "the body is larger than 1 MiB",
+    )
+}
+
+/// Reads the body, at most `BODY_LIMIT` bytes and within `timeout`: the marketplace never takes
+/// longer to send, and a client that trickles its body must not hold a connection forever.
+async fn read_body(body: axum::body::Body, timeout: Duration) -> Result<Bytes, ApiError> {
+    let limited = http_body_util::Limited::new(body, BODY_LIMIT);
+    match tokio::time::timeout(timeout, limited.collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(body_too_large()),
+        Ok(Err(error)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unreadable_body",
+            format!("the body could not be read: {error}"),
+        )),
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!("the body did not arrive within {} ms", timeout.as_millis()),
+        )),
+    }
+}
+
+/// The last line of defence: no input should get here (the property tests look for one that
+/// does), but if one does, the marketplace gets a JSON error and the operator a journal row
+/// naming the event and the order, instead of a dropped connection.
+fn panicked(state: &AppState, seen: &Seen, panic: &(dyn std::any::Any + Send)) -> Response {
+    let message = super::error::panic_message(panic);
+    metrics::counter!(names::PANICS).increment(1);
+    tracing::error!(
+        event = ?seen.label.event_type.as_deref().unwrap_or("-"),
+        order = ?seen.label.order_id.as_deref().unwrap_or("-"),
+        panic = ?message,
+        "hook request panicked: answered 500, nothing committed"
+    );
+    seen.count(Outcome::Invalid);
+    let error = ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "the event could not be processed; it was journaled for the operator",
+    );
+    let entry = seen.journal(Outcome::Invalid, error.status, &format!("panic: {message}"));
+    let store = state.store.clone();
+    let deadline = state.deadline;
+    tokio::spawn(async move {
+        match tokio::time::timeout(deadline, store.record(&entry)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(error = %error, "could not journal a panic"),
+            Err(_) => tracing::warn!("could not journal a panic in time"),
+        }
+    });
+    error.into_response()
 }
 
 async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
@@ -150,12 +222,17 @@ async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
                 return unavailable(state, seen, "the journal could not be written");
             }
             seen.count(Outcome::Ignored);
-            tracing::info!(event_type, "unhandled event type journaled");
+            tracing::info!(event_type = ?event_type, "unhandled event type journaled");
             return StatusCode::OK.into_response();
         }
         Err((rejection, label)) => {
             seen.label = label;
-            let error = ApiError::new(StatusCode::BAD_REQUEST, rejection.code, rejection.detail);
+            let status = if rejection.code == protocol::Rejection::TOO_MANY_LINES {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let error = ApiError::new(status, rejection.code, rejection.detail);
             return refuse(state, seen, error).await;
         }
     };
@@ -177,7 +254,7 @@ async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
     {
         Ok(applied) => answer(state, seen, applied),
         Err(error) => {
-            tracing::error!(error = %error, order = %event.order_id, "event not applied: database failure");
+            tracing::error!(error = %error, order = ?event.order_id.as_str(), "event not applied: database failure");
             state.database.observe(&error, &state.store);
             unavailable(state, seen, "the database is unavailable; retry later")
         }
@@ -197,8 +274,10 @@ fn answer(state: &AppState, seen: &Seen, applied: Applied) -> Response {
     let decision = applied.decision;
     seen.count(decision.outcome);
     let order = seen.label.order_id.as_deref().unwrap_or("-");
+    // Request values are logged as quoted fields (`?`): a newline or an escape code in them
+    // cannot forge a log line (ids with control characters are refused before this anyway).
     for warning in &decision.warnings {
-        tracing::warn!(order, "{warning}");
+        tracing::warn!(order = ?order, warning = ?warning, "order event warning");
     }
     if decision.outcome == Outcome::Ignored && seen.event_label() == EventKind::Changed.as_str() {
         metrics::counter!(names::LOCKED_CHANGES).increment(1);
@@ -206,9 +285,9 @@ fn answer(state: &AppState, seen: &Seen, applied: Applied) -> Response {
     for (movement, balance) in &applied.negative_balances {
         metrics::counter!(names::NEGATIVE_WRITE_OFFS).increment(1);
         tracing::warn!(
-            order,
-            store = %movement.store_id,
-            sku = %movement.sku,
+            order = ?order,
+            store = ?movement.store_id.as_str(),
+            sku = ?movement.sku.as_str(),
             balance = %balance,
             "stock balance went negative: the goods left the store all the same"
         );
@@ -218,10 +297,10 @@ fn answer(state: &AppState, seen: &Seen, applied: Applied) -> Response {
     }
     tracing::info!(
         event = seen.event_label(),
-        order,
+        order = ?order,
         outcome = decision.outcome.as_str(),
-        "{}",
-        decision.detail
+        detail = ?decision.detail,
+        "order event applied"
     );
     match decision.answer {
         Answer::Created {
@@ -271,9 +350,9 @@ pub async fn wrong_method(
 async fn refuse(state: &AppState, seen: &Seen, error: ApiError) -> Response {
     tracing::warn!(
         code = error.code,
-        event = seen.label.event_type.as_deref().unwrap_or("-"),
-        "hook request refused: {}",
-        error.detail
+        event = ?seen.label.event_type.as_deref().unwrap_or("-"),
+        detail = ?error.detail,
+        "hook request refused"
     );
     let entry = seen.journal(
         Outcome::Invalid,

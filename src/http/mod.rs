@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -28,6 +29,8 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     pub tokens: Arc<TokenSet>,
     pub deadline: Duration,
+    /// How long a client may take to send a request's body.
+    pub read_timeout: Duration,
     /// Woken after a commit that queued notices, so the sender need not poll.
     pub outbox_committed: Arc<tokio::sync::Notify>,
     /// Closed while the database is known to be unreachable: the hook answers 503 at once.
@@ -70,6 +73,9 @@ pub fn router(state: AppState, hook_path: &str) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // The hook catches its own panics with the event and order in hand; this is for any
+        // other: a JSON 500 rather than a dropped connection.
+        .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(request_ids))
