@@ -1,5 +1,5 @@
 //! A store that fails to record delivery outcomes while told to, standing in for a database
-//! that drops out between Telegram's "ok" and the worker's write.
+//! that drops out between Telegram's "ok" and the worker's write; and panics on one order id.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -7,6 +7,9 @@ use orders_hook::domain::OrderEvent;
 use orders_hook::store::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// An event for this order makes `apply_event` panic.
+pub const PANICKING_ORDER: &str = "R-PANIC";
 
 pub struct FlakyStore {
     pub inner: Arc<dyn Store>,
@@ -37,6 +40,11 @@ impl Store for FlakyStore {
         rules: &Arc<Rules>,
         request: &EventRequest,
     ) -> Result<Applied, StoreError> {
+        // Stands in for a bug no input should reach: the hook's last line of defence must
+        // answer, journal and keep serving.
+        if event.order_id.as_str() == PANICKING_ORDER {
+            panic!("a bug in the event's transaction");
+        }
         self.inner.apply_event(event, rules, request).await
     }
     async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {

@@ -3,10 +3,18 @@
 //! hang, or forge a line in the log — since the marketplace retries a failure seven times and
 //! then cancels the order, any such input would drop an event for good.
 
+use crate::flaky_store::{FlakyStore, PANICKING_ORDER};
 use crate::harness::{Backend, HOOK, TOKEN, TestApp, fixture, fixture_for};
 use crate::on_both_backends;
+use orders_hook::config::Secret;
+use orders_hook::http::auth::TokenSet;
+use orders_hook::http::{AppState, router};
 use orders_hook::protocol::envelope::MAX_LINES;
+use orders_hook::store::{Rules, Store};
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 on_both_backends!(
@@ -18,6 +26,7 @@ on_both_backends!(
     a_second_client_token_header_is_refused_in_either_order,
     a_huge_declared_length_is_refused_before_the_body_is_invited,
     order_show_never_shows_the_wrong_order,
+    a_panic_is_answered_as_json_journaled_and_the_service_goes_on,
 );
 
 const HUGE: &str = "79228162514264337593543950335";
@@ -485,4 +494,129 @@ async fn order_show_never_shows_the_wrong_order(backend: Backend) {
     let missing = app.cli_raw(&["order", "show", "--number", "SM-999999"]);
     assert_eq!(missing.status.code(), Some(1));
     app.stop().await;
+}
+
+/// No input should reach a panic (the property tests look for one); if a bug does, the
+/// marketplace gets a JSON 500 at once, the journal names the event and order, and the next
+/// request is served.
+async fn a_panic_is_answered_as_json_journaled_and_the_service_goes_on(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let flaky: Arc<dyn Store> = Arc::new(FlakyStore {
+        inner: app.store(),
+        settling_fails: AtomicBool::new(false),
+    });
+    let state = AppState {
+        store: flaky,
+        rules: Arc::new(Rules::default()),
+        tokens: Arc::new(TokenSet::new(&[Secret::new(TOKEN)])),
+        deadline: Duration::from_secs(4),
+        read_timeout: Duration::from_secs(5),
+        outbox_committed: Default::default(),
+        database: Default::default(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}{HOOK}", listener.local_addr().unwrap());
+    let server = tokio::spawn(axum::serve(listener, router(state, HOOK)).into_future());
+    let post = |body: Value| {
+        app.client
+            .post(&url)
+            .header("Client-token", TOKEN)
+            .body(body.to_string())
+            .send()
+    };
+    let response = post(fixture_for("order.created", PANICKING_ORDER))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 500);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "internal_error");
+    let journaled = crate::harness::eventually(Duration::from_secs(5), || async {
+        app.journal(Some(PANICKING_ORDER))
+            .iter()
+            .any(|j| j["statusCode"] == 500 && j["eventType"] == "order.created")
+    })
+    .await;
+    assert!(journaled, "{:?}", app.journal(None));
+    let response = post(fixture("order.created")).await.unwrap();
+    assert_eq!(response.status(), 200, "the next request is served");
+    server.abort();
+    app.stop().await;
+}
+
+/// The real binary at `RUST_LOG=trace`: values from requests are logged quoted and escaped, so a
+/// newline or an escape code in them cannot forge a log line or recolour the operator's terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_values_cannot_forge_log_lines() {
+    use crate::operator_cli::{binary, terminate};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = binary()
+        .args(["serve"])
+        .env(
+            "ORDERS_HOOK_DATABASE_URL",
+            format!("sqlite://{}/x.db", dir.path().display()),
+        )
+        .env("ORDERS_HOOK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ORDERS_HOOK_CLIENT_TOKENS", TOKEN)
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let up = crate::harness::eventually(Duration::from_secs(10), || async {
+        client.get(format!("{base}/healthz")).send().await.is_ok()
+    })
+    .await;
+    assert!(up, "the service came up");
+    const FORGED: &str = "2026-11-30T03:00:00.000000Z  INFO orders_hook: forged-4711";
+    const BLINK: &str = "\u{1b}[5;35m";
+    let bodies = [
+        json!({"event_type": format!("courier.assigned\n{FORGED}{BLINK}"), "payload": {}}),
+        with(
+            fixture("order.created"),
+            &["storeID"],
+            json!(format!("77\n{FORGED}")),
+        ),
+        with(
+            fixture("order.created"),
+            &["originalOrderId"],
+            json!(format!("R1\n{FORGED}")),
+        ),
+        with(
+            fixture("order.updated"),
+            &["positions", "0", "quantity"],
+            json!(format!("1\n{FORGED}")),
+        ),
+    ];
+    for body in &bodies {
+        let response = client
+            .post(format!("{base}{HOOK}"))
+            .header("Client-token", TOKEN)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().as_u16() < 500);
+    }
+    let (status, logs) = terminate(child);
+    assert!(status.success(), "{logs}");
+    assert!(
+        logs.contains("forged-4711"),
+        "the values were logged, escaped: {logs}"
+    );
+    for line in logs.lines() {
+        assert!(
+            !line.trim_start().starts_with("2026-11-30T03:00:00"),
+            "a forged line in the log: {line:?}"
+        );
+    }
+    assert!(!logs.contains(BLINK), "a raw escape code reached the log");
 }

@@ -121,7 +121,7 @@ async fn lists_filter_by_status_and_store(backend: Backend) {
     app.stop().await;
 }
 
-fn binary() -> Command {
+pub(crate) fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orders-hook"));
     for (name, _) in std::env::vars() {
         if name.starts_with("ORDERS_HOOK_") {
@@ -291,7 +291,7 @@ async fn notify_alone_sends_what_serve_queued(backend: Backend) {
 }
 
 /// SIGTERM to a started binary; how it exited and everything it logged.
-fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+pub(crate) fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
