@@ -141,7 +141,6 @@ pub fn exact_decimal(text: &str, bounds: Bounds) -> Result<Decimal, String> {
     }
     // Now at most 11 whole and 4 fractional digits: the arithmetic below cannot overflow.
     let mut mantissa: i128 = significant.parse().map_err(|_| refuse())?;
-    let mut scale = scale;
     while scale < 0 {
         mantissa *= 10;
         scale += 1;
