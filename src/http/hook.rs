@@ -253,6 +253,16 @@ async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
         .await
     {
         Ok(applied) => answer(state, seen, applied),
+        Err(crate::store::StoreError::Arithmetic(why)) => {
+            // Unreachable within the protocol's bounds; said plainly if stored data ever gets
+            // there (a balance imported near the decimal limit), never rounded.
+            tracing::error!(why = ?why, order = ?event.order_id.as_str(), "event not applied: arithmetic out of range");
+            unavailable(
+                state,
+                seen,
+                &format!("the event cannot be applied: arithmetic out of range: {why}"),
+            )
+        }
         Err(error) => {
             tracing::error!(error = %error, order = ?event.order_id.as_str(), "event not applied: database failure");
             state.database.observe(&error, &state.store);
