@@ -5,8 +5,10 @@
 use super::clock::Clock;
 use super::retry::RetryPolicy;
 use super::telegram::{BotApi, SendOutcome};
+use crate::domain::with_repeat_mark;
 use crate::store::{ClaimedNotice, NoticeClaim, SendLimits, Settlement, Store, StoreError};
 use crate::telemetry::names;
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -106,15 +108,24 @@ impl Worker {
             let api = self.api.clone();
             sending.spawn(async move {
                 let started = Instant::now();
-                let outcome = api.send_message(&notice.chat, &notice.text).await;
+                let outcome = {
+                    // The stored text stays as it is; only what this attempt sends is marked.
+                    let text = if notice.maybe_sent {
+                        Cow::Owned(with_repeat_mark(&notice.text))
+                    } else {
+                        Cow::Borrowed(notice.text.as_str())
+                    };
+                    api.send_message(&notice.chat, &text).await
+                };
                 (notice, outcome, started.elapsed())
             });
         }
         while let Some(joined) = sending.join_next().await {
             let Ok((notice, outcome, took)) = joined else {
-                // Its lease runs out and another step takes it over.
+                // Its lease runs out and another step takes it over, marked as a possible repeat.
                 tracing::error!(
-                    "a Telegram send task failed; the notice is retried after its lease"
+                    "a Telegram send task failed; the notice is sent again after its lease, \
+                     marked as a possible repeat"
                 );
                 continue;
             };
@@ -225,6 +236,21 @@ fn report(
         notice.attempts,
     );
     match settlement {
+        Settlement::Sent { message_id, .. } if notice.maybe_sent => {
+            round.sent += 1;
+            metrics::counter!(names::NOTICES_SENT).increment(1);
+            metrics::counter!(names::NOTICES_POSSIBLE_REPEATS).increment(1);
+            tracing::warn!(
+                notice = notice.id,
+                order,
+                kind,
+                chat,
+                attempt,
+                message_id,
+                "notice sent marked as a possible repeat: an earlier attempt's outcome was never \
+                 recorded, so the chat may show it twice"
+            );
+        }
         Settlement::Sent { message_id, .. } => {
             round.sent += 1;
             metrics::counter!(names::NOTICES_SENT).increment(1);
