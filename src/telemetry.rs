@@ -24,6 +24,9 @@ pub mod names {
     pub const FORBIDDEN: &str = "orders_hook_forbidden_total";
     /// Notices Telegram accepted.
     pub const NOTICES_SENT: &str = "orders_hook_notices_sent_total";
+    /// Notices Telegram accepted with the repeat mark: an earlier attempt's outcome was never
+    /// recorded (its worker died holding the lease), so the chat may show the notice twice.
+    pub const NOTICES_POSSIBLE_REPEATS: &str = "orders_hook_notices_possible_repeats_total";
     /// Notices parked as `failed` (refused by Telegram, or past the retry horizon).
     pub const NOTICES_FAILED: &str = "orders_hook_notices_failed_total";
     /// Attempts to be repeated later, by `reason` (`rate_limited`, `transient`).

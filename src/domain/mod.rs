@@ -21,4 +21,5 @@ pub use event::{
     CancelNotice, EventBody, EventKind, OrderEvent, Payment, Position, Reference, Snapshot,
 };
 pub use ids::{IdError, OrderId, Sku, StoreId};
+pub use notice_parts::{REPEAT_MARK, with_repeat_mark};
 pub use order::{ACTOR, Cancellation, OrderDocument, OrderHeader, OrderLine, Status, Totals};

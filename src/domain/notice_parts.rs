@@ -9,13 +9,41 @@ pub const PART_BUDGET: usize = 4000;
 /// Kept free in every part for the ` (часть 12/12)` that follows the headline.
 const PART_LABEL_ROOM: usize = 24;
 
-// A part must fit even when its part number takes all the room kept for it.
-const _: () = assert!(PART_BUDGET + PART_LABEL_ROOM <= TELEGRAM_TEXT_LIMIT);
+/// The first line of a notice sent again after an attempt whose outcome was lost (its worker
+/// died between Telegram's "ok" and the database): the chat may already show it, and a picker
+/// who reads this does not pick the order twice.
+pub const REPEAT_MARK: &str = "⚠️ возможно, повтор";
+
+/// Kept free in every message for the repeat mark and the line break after it.
+const REPEAT_MARK_ROOM: usize = const_size(REPEAT_MARK) + 1;
+
+// A part must fit even when its part number takes all the room kept for it, and it is re-sent
+// with the repeat mark on top.
+const _: () = assert!(PART_BUDGET + PART_LABEL_ROOM + REPEAT_MARK_ROOM <= TELEGRAM_TEXT_LIMIT);
+
+/// The text to send when this attempt may repeat a message already in the chat.
+pub fn with_repeat_mark(text: &str) -> String {
+    format!("{REPEAT_MARK}\n{text}")
+}
 
 /// Text size as the budget counts it: UTF-16 code units, never fewer than the characters and
 /// two for an emoji, so a part is within the limit whichever way Telegram counts it.
 fn size(text: &str) -> usize {
     text.encode_utf16().count()
+}
+
+/// `size` for the compiler: a four-byte UTF-8 sequence is two UTF-16 units, any other one.
+const fn const_size(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut i, mut units) = (0, 0);
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte & 0xC0 != 0x80 {
+            units += if byte >= 0xF0 { 2 } else { 1 };
+        }
+        i += 1;
+    }
+    units
 }
 
 /// A notice laid out before it is cut into messages. Each piece is whole Telegram HTML (every
@@ -157,6 +185,23 @@ mod tests {
         assert!(parts.iter().all(|p| size(p) <= PART_BUDGET));
         assert!(parts[0].contains("\n79. ") && !parts[0].contains("80. "));
         assert!(parts[1].contains("\n80. ") && parts[1].ends_with(&"т".repeat(1500)));
+    }
+
+    #[test]
+    fn the_compile_time_size_counts_as_the_budget_does() {
+        for text in [REPEAT_MARK, "🆕 Новый заказ", "abc", "🔢€ё\n", ""] {
+            assert_eq!(const_size(text), size(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_marked_part_is_within_telegrams_limit() {
+        let parts = draft(1000, 40).into_parts();
+        for part in &parts {
+            let marked = with_repeat_mark(part);
+            assert!(marked.starts_with("⚠️ возможно, повтор\n🆕 "));
+            assert!(size(&marked) <= TELEGRAM_TEXT_LIMIT, "{}", size(&marked));
+        }
     }
 
     #[test]

@@ -124,6 +124,7 @@ mod tests {
             text: "x".into(),
             attempts,
             queued_at,
+            maybe_sent: false,
         }
     }
 

@@ -5,8 +5,11 @@
 use super::clock::Clock;
 use super::retry::RetryPolicy;
 use super::telegram::{BotApi, SendOutcome};
+use crate::domain::with_repeat_mark;
 use crate::store::{ClaimedNotice, NoticeClaim, SendLimits, Settlement, Store, StoreError};
 use crate::telemetry::names;
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -56,6 +59,9 @@ pub struct Worker {
     /// Outcomes the database could not take yet. Above all a "sent": it is written before any
     /// new claim, so a message Telegram accepted is not sent again when its lease runs out.
     unsettled: Mutex<Vec<(i64, Settlement)>>,
+    /// Rows claimed and handed to Telegram whose outcome this worker does not know yet. A send
+    /// task or a step that panicked leaves its rows here: Telegram may have taken them.
+    in_doubt: Mutex<HashSet<i64>>,
 }
 
 impl Worker {
@@ -78,6 +84,7 @@ impl Worker {
             settings,
             id,
             unsettled: Mutex::new(Vec::new()),
+            in_doubt: Mutex::new(HashSet::new()),
         }
     }
 
@@ -96,6 +103,8 @@ impl Worker {
             limits: self.settings.limits,
         };
         let claimed = self.store.claim_due_notices(&claim).await?;
+        self.lock_in_doubt()
+            .extend(claimed.iter().map(|notice| notice.id));
         let mut round = Round {
             claimed: claimed.len(),
             ..Round::default()
@@ -106,15 +115,25 @@ impl Worker {
             let api = self.api.clone();
             sending.spawn(async move {
                 let started = Instant::now();
-                let outcome = api.send_message(&notice.chat, &notice.text).await;
+                let outcome = {
+                    // The stored text stays as it is; only what this attempt sends is marked.
+                    let text = if notice.maybe_sent {
+                        Cow::Owned(with_repeat_mark(&notice.text))
+                    } else {
+                        Cow::Borrowed(notice.text.as_str())
+                    };
+                    api.send_message(&notice.chat, &text).await
+                };
                 (notice, outcome, started.elapsed())
             });
         }
         while let Some(joined) = sending.join_next().await {
             let Ok((notice, outcome, took)) = joined else {
-                // Its lease runs out and another step takes it over.
+                // Its lease runs out and another step takes it over, marked as a possible repeat;
+                // the row stays in doubt here, so that a stop does not give its lease back.
                 tracing::error!(
-                    "a Telegram send task failed; the notice is retried after its lease"
+                    "a Telegram send task failed; the notice is sent again after its lease, \
+                     marked as a possible repeat"
                 );
                 continue;
             };
@@ -168,6 +187,21 @@ impl Worker {
             tracing::info!(worker = %self.id, "Telegram notice worker stopped");
             return;
         }
+        // Each step waits for every send it starts and records the outcome, so a row still
+        // leased here was handed to Telegram by a send or a step that panicked: it may be in
+        // the chat. Its lease is left to run out, so that the worker taking it over marks it as
+        // a possible repeat. Only with nothing in doubt are leases given back: then none of
+        // them was ever handed to Telegram, and the next attempt is not a repeat.
+        let in_doubt: Vec<i64> = self.lock_in_doubt().iter().copied().collect();
+        if !in_doubt.is_empty() {
+            tracing::error!(
+                ?in_doubt,
+                "notice worker stopped not knowing whether Telegram took these notices; leases \
+                 left to expire, so that they are sent again marked as possible repeats"
+            );
+            tracing::info!(worker = %self.id, "Telegram notice worker stopped");
+            return;
+        }
         match self.store.release_notices(&self.id).await {
             Ok(0) => {}
             Ok(released) => tracing::info!(released, "notice worker gave back its leases"),
@@ -177,6 +211,7 @@ impl Worker {
     }
 
     async fn record(&self, id: i64, settlement: Settlement) {
+        self.lock_in_doubt().remove(&id);
         match self.store.settle_notice(id, &self.id, &settlement).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
@@ -204,6 +239,12 @@ impl Worker {
         Ok(())
     }
 
+    fn lock_in_doubt(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.in_doubt
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn lock_unsettled(&self) -> std::sync::MutexGuard<'_, Vec<(i64, Settlement)>> {
         self.unsettled
             .lock()
@@ -225,6 +266,21 @@ fn report(
         notice.attempts,
     );
     match settlement {
+        Settlement::Sent { message_id, .. } if notice.maybe_sent => {
+            round.sent += 1;
+            metrics::counter!(names::NOTICES_SENT).increment(1);
+            metrics::counter!(names::NOTICES_POSSIBLE_REPEATS).increment(1);
+            tracing::warn!(
+                notice = notice.id,
+                order,
+                kind,
+                chat,
+                attempt,
+                message_id,
+                "notice sent marked as a possible repeat: an earlier attempt's outcome was never \
+                 recorded, so the chat may show it twice"
+            );
+        }
         Settlement::Sent { message_id, .. } => {
             round.sent += 1;
             metrics::counter!(names::NOTICES_SENT).increment(1);

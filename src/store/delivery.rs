@@ -49,6 +49,9 @@ pub struct ClaimedNotice {
     /// Attempts so far, this one included.
     pub attempts: i64,
     pub queued_at: DateTime<Utc>,
+    /// An earlier attempt's outcome was never recorded (its worker died holding the lease), so
+    /// the chat may already show this notice: this attempt may be a repeat, and says so.
+    pub maybe_sent: bool,
 }
 
 /// How an attempt ended, as the worker records it.
@@ -83,12 +86,20 @@ pub enum Requeue {
 /// over its minute's budget. A row never overtakes a parked (`failed`) notice of its own order
 /// in its chat: the parts and the later notices of that order wait for `outbox retry`, while
 /// other orders' notices flow past. (`queued_at` may be NULL in a row written by an instance of
-/// an older release during a rolling update: the creation time stands in.) Parameters: $1 now, $2 now − per-chat interval, $3 now − 1 minute,
-/// $4 group budget, $5 how many rows at most.
+/// an older release during a rolling update: the creation time stands in.)
+///
+/// `maybe_sent`: a claimable row that still names a lease owner is taken over from a worker
+/// whose lease ran out, so its last attempt's outcome was never recorded; a settled attempt and
+/// a lease given back (`RELEASE`) clear the owner. The column keeps the fact for every later
+/// attempt (see its migration).
+///
+/// Parameters: $1 now, $2 now − per-chat interval, $3 now − 1 minute, $4 group budget, $5 how
+/// many rows at most.
 pub(super) const CLAIM_HEADS: &str = "
     SELECT o.id, o.original_order_id, o.kind, o.chat, o.text,
            CAST(o.attempts AS BIGINT) + 1 AS attempts,
-           COALESCE(o.queued_at, o.created_at) AS queued_at
+           COALESCE(o.queued_at, o.created_at) AS queued_at,
+           (o.maybe_sent OR o.lease_owner IS NOT NULL) AS maybe_sent
     FROM outbox o
     WHERE o.status = 'pending'
       AND o.next_attempt_at <= $1
@@ -109,10 +120,11 @@ pub(super) const CLAIM_HEADS: &str = "
 /// Attempts made in the last second by every worker: $1 now − 1 s.
 pub(super) const RECENT_ATTEMPTS: &str = "SELECT COUNT(*) FROM outbox WHERE last_attempt_at > $1";
 
-/// Leases one claimed row: $1 id, $2 worker, $3 now, $4 lease end.
+/// Leases one claimed row and keeps what the claim found out about it: $1 id, $2 worker,
+/// $3 now, $4 lease end, $5 `maybe_sent`.
 pub(super) const LEASE: &str = "
     UPDATE outbox SET lease_owner = $2, lease_until = $4, last_attempt_at = $3,
-                      attempts = attempts + 1
+                      attempts = attempts + 1, maybe_sent = $5
     WHERE id = $1";
 
 /// Telegram's acceptance is a fact whoever holds the lease: $1 id, $2 sent at, $3 message id.
@@ -138,7 +150,8 @@ pub(super) const SETTLE_FAILED: &str = "
     UPDATE outbox SET status = 'failed', last_error = $3, lease_owner = NULL, lease_until = NULL
     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
 
-/// A stopping worker gives its leases back: $1 worker.
+/// A stopping worker gives back leases of rows it never handed to Telegram (`Worker::run` keeps
+/// the others), so the next attempt is not a repeat: $1 worker.
 pub(super) const RELEASE: &str = "
     UPDATE outbox SET lease_owner = NULL, lease_until = NULL
     WHERE lease_owner = $1 AND status = 'pending'";
@@ -201,6 +214,7 @@ macro_rules! lease_heads {
                 .bind(&$claim.worker)
                 .bind($claim.now)
                 .bind(until)
+                .bind(row.maybe_sent)
                 .execute(&mut *$tx)
                 .await?;
         }

@@ -18,6 +18,8 @@ use std::time::Duration;
 const STORE_CHAT: &str = "-1001";
 const PICKERS_CHAT: &str = "-1002";
 const SECOND: Duration = Duration::from_secs(1);
+/// The first line of a message that may repeat one already in the chat.
+const REPEAT_MARK: &str = "⚠️ возможно, повтор\n";
 
 async fn spawn_quiet(backend: Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, &[("ORDERS_HOOK_NOTIFY", "false")]).await
@@ -28,23 +30,38 @@ fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(Utc::now() + chrono::Duration::seconds(1)))
 }
 
+fn api(fake: &FakeTelegram) -> BotApi {
+    BotApi::new(
+        &fake.base,
+        Secret::new(BOT_TOKEN),
+        Duration::from_millis(500),
+    )
+    .expect("client")
+}
+
 fn worker_with(
     app: &TestApp,
     fake: &FakeTelegram,
     clock: &Arc<ManualClock>,
     settings: NotifySettings,
 ) -> Worker {
-    let api = BotApi::new(
-        &fake.base,
-        Secret::new(BOT_TOKEN),
-        Duration::from_millis(500),
-    )
-    .expect("client");
-    Worker::new(app.store(), api, clock.clone(), settings)
+    Worker::new(app.store(), api(fake), clock.clone(), settings)
 }
 
 fn worker(app: &TestApp, fake: &FakeTelegram, clock: &Arc<ManualClock>) -> Worker {
     worker_with(app, fake, clock, NotifySettings::default())
+}
+
+/// Leases what is due to `worker` through the store alone, as a worker that dies before sending.
+async fn claim_as(app: &TestApp, clock: &Arc<ManualClock>, worker: &str) -> usize {
+    let settings = NotifySettings::default();
+    let claim = NoticeClaim {
+        worker: worker.into(),
+        now: orders_hook::notify::Clock::now(clock.as_ref()),
+        lease: settings.lease,
+        limits: settings.limits,
+    };
+    app.store().claim_due_notices(&claim).await.unwrap().len()
 }
 
 fn first_lines(texts: &[String]) -> Vec<String> {
@@ -67,6 +84,9 @@ on_both_backends!(
     a_parked_notice_holds_back_only_its_own_orders_later_notices,
     a_notice_follows_a_group_upgraded_to_a_supergroup,
     leases_given_back_at_shutdown_are_taken_at_once,
+    a_notice_sent_again_after_its_worker_died_is_marked_as_a_possible_repeat,
+    once_an_outcome_was_lost_every_later_attempt_is_marked,
+    a_notice_retried_after_a_5xx_or_a_429_is_not_marked,
 );
 
 async fn a_429_holds_that_chat_while_the_other_chat_still_receives(backend: Backend) {
@@ -275,17 +295,7 @@ async fn a_dead_workers_lease_is_taken_over_once_it_expires(backend: Backend) {
     let clock = clock();
     let settings = NotifySettings::default();
     // A worker claims both notices and dies before sending.
-    let claimed = app
-        .store()
-        .claim_due_notices(&NoticeClaim {
-            worker: "crashed-worker".into(),
-            now: orders_hook::notify::Clock::now(clock.as_ref()),
-            lease: settings.lease,
-            limits: settings.limits,
-        })
-        .await
-        .unwrap();
-    assert_eq!(claimed.len(), 2);
+    assert_eq!(claim_as(&app, &clock, "crashed-worker").await, 2);
     let survivor = worker(&app, &fake, &clock);
     clock.advance(settings.lease - SECOND);
     assert_eq!(
@@ -297,6 +307,13 @@ async fn a_dead_workers_lease_is_taken_over_once_it_expires(backend: Backend) {
     assert_eq!(survivor.run_once().await.unwrap().sent, 2);
     assert_eq!(fake.delivered().len(), 2);
     assert!(app.outbox_in("sent").await.iter().all(|r| r.attempts == 2));
+    // Nothing tells the outbox whether the dead worker's sends reached Telegram.
+    assert!(
+        fake.delivered()
+            .iter()
+            .all(|call| call.text.starts_with(REPEAT_MARK)),
+        "a taken-over notice went unmarked"
+    );
     app.stop().await;
 }
 
@@ -399,15 +416,9 @@ async fn a_sent_message_whose_record_failed_is_not_sent_again(backend: Backend) 
         settling_fails: true.into(),
     });
     let clock = clock();
-    let api = BotApi::new(
-        &fake.base,
-        Secret::new(BOT_TOKEN),
-        Duration::from_millis(500),
-    )
-    .expect("client");
     let settings = NotifySettings::default();
     let lease = settings.lease;
-    let worker = Worker::new(flaky.clone(), api, clock.clone(), settings);
+    let worker = Worker::new(flaky.clone(), api(&fake), clock.clone(), settings);
 
     // Telegram takes both messages, the database does not take the news.
     assert_eq!(worker.run_once().await.unwrap().sent, 2);
@@ -512,17 +523,7 @@ async fn leases_given_back_at_shutdown_are_taken_at_once(backend: Backend) {
     };
     assert_eq!(app.post(&fixture("order.created")).await.0, 200);
     let clock = clock();
-    let settings = NotifySettings::default();
-    let claim = NoticeClaim {
-        worker: "stopping-worker".into(),
-        now: orders_hook::notify::Clock::now(clock.as_ref()),
-        lease: settings.lease,
-        limits: settings.limits,
-    };
-    assert_eq!(
-        app.store().claim_due_notices(&claim).await.unwrap().len(),
-        2
-    );
+    assert_eq!(claim_as(&app, &clock, "stopping-worker").await, 2);
     assert_eq!(
         app.store()
             .release_notices("stopping-worker")
@@ -534,5 +535,119 @@ async fn leases_given_back_at_shutdown_are_taken_at_once(backend: Backend) {
     let other = worker(&app, &fake, &clock);
     clock.advance(SECOND);
     assert_eq!(other.run_once().await.unwrap().sent, 2);
+    // A stopping worker gives back only leases it never sent: no repeat, no mark.
+    assert!(
+        fake.delivered()
+            .iter()
+            .all(|call| !call.text.starts_with(REPEAT_MARK)),
+        "a notice given back was marked as a repeat"
+    );
+    app.stop().await;
+}
+
+async fn a_notice_sent_again_after_its_worker_died_is_marked_as_a_possible_repeat(
+    backend: Backend,
+) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    let settings = NotifySettings::default();
+    let lease = settings.lease;
+    // Telegram takes both messages, and the worker is killed before the database hears of it.
+    let flaky = Arc::new(FlakyStore {
+        inner: app.store(),
+        settling_fails: true.into(),
+    });
+    let killed = Worker::new(flaky, api(&fake), clock.clone(), settings);
+    assert_eq!(killed.run_once().await.unwrap().sent, 2);
+    drop(killed);
+
+    let survivor = worker(&app, &fake, &clock);
+    clock.advance(lease);
+    assert_eq!(survivor.run_once().await.unwrap().sent, 2);
+    for chat in [STORE_CHAT, PICKERS_CHAT] {
+        let texts = fake.delivered_to(chat);
+        assert_eq!(texts.len(), 2, "{chat}: {texts:?}");
+        assert!(!texts[0].starts_with(REPEAT_MARK), "{}", texts[0]);
+        assert_eq!(texts[1], format!("{REPEAT_MARK}{}", texts[0]), "{chat}");
+    }
+    // The outbox keeps the notice as rendered: the mark belongs to one attempt.
+    let sent = app.outbox_in("sent").await;
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent.iter().all(|row| !row.text.starts_with("⚠️")),
+        "{sent:?}"
+    );
+    let (_, metrics) = app.get("/metrics").await;
+    assert!(
+        metrics.contains("orders_hook_notices_possible_repeats_total"),
+        "{metrics}"
+    );
+    app.stop().await;
+}
+
+async fn once_an_outcome_was_lost_every_later_attempt_is_marked(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    fake.script(STORE_CHAT, [Reply::ServerError]);
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    let lease = NotifySettings::default().lease;
+    assert_eq!(claim_as(&app, &clock, "killed-worker").await, 2);
+    clock.advance(lease);
+    let survivor = worker(&app, &fake, &clock);
+    let round = survivor.run_once().await.unwrap();
+    assert_eq!((round.sent, round.retried), (1, 1));
+
+    // The retry after the 502 may still repeat what the killed worker sent. (It is the row's
+    // second attempt that failed: the back-off is 2–4 s.)
+    clock.advance(4 * SECOND);
+    assert_eq!(survivor.run_once().await.unwrap().sent, 1);
+    let calls = fake.calls_to(STORE_CHAT);
+    assert_eq!(calls.len(), 2);
+    assert!(
+        calls.iter().all(|call| call.text.starts_with(REPEAT_MARK)),
+        "{:?}",
+        first_lines(&calls.into_iter().map(|call| call.text).collect::<Vec<_>>())
+    );
+    app.stop().await;
+}
+
+async fn a_notice_retried_after_a_5xx_or_a_429_is_not_marked(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    fake.script(
+        STORE_CHAT,
+        [
+            Reply::ServerError,
+            Reply::TooManyRequests { retry_after: 3 },
+        ],
+    );
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    let worker = worker(&app, &fake, &clock);
+    assert_eq!(worker.run_once().await.unwrap().retried, 1);
+    clock.advance(2 * SECOND);
+    assert_eq!(worker.run_once().await.unwrap().retried, 1);
+    clock.advance(3 * SECOND);
+    assert_eq!(worker.run_once().await.unwrap().sent, 1);
+
+    // Telegram said no each time: the chat holds one message, and it carries no mark.
+    let calls = fake.calls_to(STORE_CHAT);
+    assert_eq!(calls.len(), 3);
+    assert!(
+        calls
+            .iter()
+            .all(|call| call.text == calls[0].text && !call.text.starts_with("⚠️")),
+        "{:?}",
+        first_lines(&calls.into_iter().map(|call| call.text).collect::<Vec<_>>())
+    );
     app.stop().await;
 }
