@@ -188,15 +188,7 @@ fn panicked(state: &AppState, seen: &Seen, panic: &(dyn std::any::Any + Send)) -
         "the event could not be processed; it was journaled for the operator",
     );
     let entry = seen.journal(Outcome::Invalid, error.status, &format!("panic: {message}"));
-    let store = state.store.clone();
-    let deadline = state.deadline;
-    tokio::spawn(async move {
-        match tokio::time::timeout(deadline, store.record(&entry)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::warn!(error = %error, "could not journal a panic"),
-            Err(_) => tracing::warn!("could not journal a panic in time"),
-        }
-    });
+    journal_in_background(state, entry);
     error.into_response()
 }
 
@@ -376,8 +368,7 @@ async fn refuse(state: &AppState, seen: &Seen, error: ApiError) -> Response {
     error.into_response()
 }
 
-/// A 503. The journal entry is written in the background, bounded in time, so that a stuck
-/// database cannot hold the answer past the marketplace's patience.
+/// A 503, journaled in the background.
 fn unavailable(state: &AppState, seen: &Seen, detail: &str) -> Response {
     seen.count(Outcome::Unavailable);
     let entry = seen.journal(
@@ -385,14 +376,21 @@ fn unavailable(state: &AppState, seen: &Seen, detail: &str) -> Response {
         StatusCode::SERVICE_UNAVAILABLE,
         detail,
     );
+    journal_in_background(state, entry);
+    ApiError::unavailable(detail).into_response()
+}
+
+/// Writes a journal row after the answer has gone, bounded by the deadline: the database may be
+/// what failed, and it must not hold the answer past the marketplace's patience.
+fn journal_in_background(state: &AppState, entry: JournalEntry) {
     let store = state.store.clone();
     let deadline = state.deadline;
     tokio::spawn(async move {
+        let status = entry.status_code;
         match tokio::time::timeout(deadline, store.record(&entry)).await {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::warn!(error = %error, "could not journal a 503"),
-            Err(_) => tracing::warn!("could not journal a 503 in time"),
+            Ok(Err(error)) => tracing::warn!(error = %error, status, "could not journal a refusal"),
+            Err(_) => tracing::warn!(status, "could not journal a refusal in time"),
         }
     });
-    ApiError::unavailable(detail).into_response()
 }
