@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod hook;
+pub mod server;
 
 use crate::store::{Rules, Store};
 use auth::TokenSet;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     pub tokens: Arc<TokenSet>,
     pub deadline: Duration,
+    /// How long a client may take to send the body (the listener bounds the head).
+    pub read_timeout: Duration,
     /// Woken after a commit that queued notices, so the sender need not poll.
     pub outbox_committed: Arc<tokio::sync::Notify>,
     /// Closed while the database is known to be unreachable: the hook answers 503 at once.
