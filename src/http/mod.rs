@@ -10,8 +10,9 @@ use crate::store::{Rules, Store};
 use auth::TokenSet;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Request};
+use axum::http::{HeaderValue, Method, Request, StatusCode, Uri};
 use axum::routing::{get, post};
+use error::ApiError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -72,9 +73,30 @@ pub fn router(state: AppState, hook_path: &str) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        // After every route: it reaches only the routes added before it.
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(request_ids))
         .with_state(state)
+}
+
+/// An unknown path gets the same JSON refusal as every other one.
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("nothing is served at {}", uri.path()),
+    )
+}
+
+/// A known path asked with a method it does not take (the hook has its own, which journals).
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} does not accept {method}", uri.path()),
+    )
 }
