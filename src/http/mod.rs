@@ -78,9 +78,25 @@ pub fn router(state: AppState, hook_path: &str) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(request_ids))
         .with_state(state)
+}
+
+/// The span every request's log lines carry. The path, never the whole URI: a token pasted into
+/// the query string would otherwise be logged.
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        %request_id,
+    )
 }
 
 /// An unknown path gets the same JSON refusal as every other one.
