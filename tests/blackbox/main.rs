@@ -11,6 +11,7 @@ mod bad_input;
 mod cancellation;
 mod concurrency;
 mod deadline;
+mod hostile_connections;
 mod lifecycle;
 mod notify;
 mod notify_worker;

@@ -121,7 +121,8 @@ async fn lists_filter_by_status_and_store(backend: Backend) {
     app.stop().await;
 }
 
-fn binary() -> Command {
+/// The built binary, with none of this process's `ORDERS_HOOK_*` variables.
+pub(crate) fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orders-hook"));
     for (name, _) in std::env::vars() {
         if name.starts_with("ORDERS_HOOK_") {
