@@ -16,12 +16,13 @@ pub struct Running {
     pub addr: SocketAddr,
     pub store: Arc<dyn Store>,
     pub shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<()>,
     worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, and returns when the server is down.
+    /// Stops accepting, lets in-flight requests finish within the shutdown grace, closes what
+    /// is left, and returns when the server is down.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
         self.wait().await
@@ -35,7 +36,7 @@ impl Running {
         if let Some(worker) = self.worker {
             worker.await.context("notice worker")?;
         }
-        served??;
+        served?;
         Ok(())
     }
 }
@@ -62,18 +63,18 @@ pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Run
         rules: Arc::new(config.rules.clone()),
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
         deadline: config.request_deadline,
-        read_timeout: std::time::Duration::from_secs(5),
+        read_timeout: config.server.read_timeout,
         outbox_committed,
         database: Default::default(),
     };
     let router = http::router(state, &config.hook_path);
     let addr = listener.local_addr()?;
-    let stopping = shutdown.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move { stopping.cancelled().await })
-            .await
-    });
+    let task = tokio::spawn(http::server::serve(
+        listener,
+        router,
+        config.server,
+        shutdown.clone(),
+    ));
     tracing::info!(
         %addr,
         hook = config.hook_path,

@@ -3,6 +3,7 @@
 //! names the variable to set.
 
 use crate::domain::{Routing, Settings, StoreRoute};
+use crate::http::server::ServerLimits;
 use crate::notify::{NotifySettings, RetryPolicy};
 use crate::store::{Rules, StoreOptions};
 use serde::Deserialize;
@@ -61,6 +62,9 @@ struct FileConfig {
     client_tokens_file: Option<PathBuf>,
     hook_path: Option<String>,
     request_deadline_ms: Option<u64>,
+    read_timeout_ms: Option<u64>,
+    max_connections: Option<u64>,
+    shutdown_grace_ms: Option<u64>,
     number_prefix: Option<String>,
     timezone: Option<String>,
     assembly_minutes: Option<i64>,
@@ -93,6 +97,8 @@ pub struct Config {
     pub hook_path: String,
     /// Below the marketplace's 5 s: past it we answer 503 and roll back.
     pub request_deadline: Duration,
+    /// Read timeout, connection bound and drain deadline of the listener.
+    pub server: ServerLimits,
     pub log_format: LogFormat,
     pub store_options: StoreOptions,
     pub rules: Rules,
@@ -110,6 +116,15 @@ pub const DEFAULT_HOOK_PATH: &str = "/sbermarket/orders/hook/";
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 pub const DEFAULT_REQUEST_DEADLINE_MS: u64 = 4000;
 pub const DEFAULT_TELEGRAM_TIMEOUT_MS: u64 = 10_000;
+/// The marketplace gives up after 5 s: a request head or body still arriving later is dead.
+pub const DEFAULT_READ_TIMEOUT_MS: u64 = 5000;
+/// The marketplace sends a few requests a second and nginx keeps 32 idle connections per worker
+/// to each instance: real traffic needs tens. 1024 leaves room for bursts and probes, stays far
+/// below the unit's `LimitNOFILE=16384` (the database pool, Telegram and refused sockets need
+/// descriptors too) and costs a few megabytes of buffers when full.
+pub const DEFAULT_MAX_CONNECTIONS: u64 = 1024;
+/// Requests in flight end within the 4 s request deadline; 5 s lets them finish.
+pub const DEFAULT_SHUTDOWN_GRACE_MS: u64 = 5000;
 pub const DEFAULT_NOTIFY_HORIZON_MINUTES: u64 = 12 * 60;
 pub const DEFAULT_NOTIFY_SWEEP_MS: u64 = 1000;
 
@@ -259,6 +274,27 @@ impl Config {
             DEFAULT_NOTIFY_SWEEP_MS,
             50..=60_000,
         )?;
+        let read_timeout_ms = bounded(
+            "ORDERS_HOOK_READ_TIMEOUT_MS",
+            env("ORDERS_HOOK_READ_TIMEOUT_MS"),
+            file.read_timeout_ms,
+            DEFAULT_READ_TIMEOUT_MS,
+            100..=60_000,
+        )?;
+        let max_connections = bounded(
+            "ORDERS_HOOK_MAX_CONNECTIONS",
+            env("ORDERS_HOOK_MAX_CONNECTIONS"),
+            file.max_connections,
+            DEFAULT_MAX_CONNECTIONS,
+            1..=65_536,
+        )?;
+        let shutdown_grace_ms = bounded(
+            "ORDERS_HOOK_SHUTDOWN_GRACE_MS",
+            env("ORDERS_HOOK_SHUTDOWN_GRACE_MS"),
+            file.shutdown_grace_ms,
+            DEFAULT_SHUTDOWN_GRACE_MS,
+            100..=60_000,
+        )?;
         let notify_enabled = match env("ORDERS_HOOK_NOTIFY") {
             Some(raw) => parse_switch("ORDERS_HOOK_NOTIFY", &raw)?,
             None => file.notify.unwrap_or(true),
@@ -313,6 +349,12 @@ impl Config {
             notify,
             hook_path,
             request_deadline,
+            server: ServerLimits {
+                read_timeout: Duration::from_millis(read_timeout_ms),
+                // Within 1..=65_536 by the check above.
+                max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+                shutdown_grace: Duration::from_millis(shutdown_grace_ms),
+            },
             log_format,
             store_options: StoreOptions {
                 // The database must answer within the deadline, or the request is answered 503.
@@ -410,6 +452,9 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://orders-hook.db");
         assert_eq!(config.telegram_api_url, "https://api.telegram.org");
         assert_eq!(config.request_deadline, Duration::from_secs(4));
+        assert_eq!(config.server.read_timeout, Duration::from_secs(5));
+        assert_eq!(config.server.max_connections, 1024);
+        assert_eq!(config.server.shutdown_grace, Duration::from_secs(5));
         assert_eq!(config.rules.settings.number_prefix, "SM-");
         assert_eq!(config.rules.routing.timezone, chrono_tz::Europe::Moscow);
         assert!(config.notify_enabled);
@@ -507,6 +552,33 @@ pickers_chat = "-1002"
     }
 
     #[test]
+    fn the_listener_limits_come_from_the_file_and_the_environment_overrides_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("orders-hook.toml");
+        std::fs::write(
+            &file,
+            "read_timeout_ms = 2500\nmax_connections = 64\nshutdown_grace_ms = 8000\n",
+        )
+        .unwrap();
+        let config = load(&[], Some(&file)).unwrap();
+        assert_eq!(config.server.read_timeout, Duration::from_millis(2500));
+        assert_eq!(config.server.max_connections, 64);
+        assert_eq!(config.server.shutdown_grace, Duration::from_secs(8));
+        let config = load(
+            &[
+                ("ORDERS_HOOK_READ_TIMEOUT_MS", "1000"),
+                ("ORDERS_HOOK_MAX_CONNECTIONS", "2"),
+                ("ORDERS_HOOK_SHUTDOWN_GRACE_MS", "1500"),
+            ],
+            Some(&file),
+        )
+        .unwrap();
+        assert_eq!(config.server.read_timeout, Duration::from_secs(1));
+        assert_eq!(config.server.max_connections, 2);
+        assert_eq!(config.server.shutdown_grace, Duration::from_millis(1500));
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         for (name, value) in [
             ("ORDERS_HOOK_REQUEST_DEADLINE_MS", "6000"),
@@ -520,6 +592,10 @@ pickers_chat = "-1002"
             ("ORDERS_HOOK_TELEGRAM_TIMEOUT_MS", "0"),
             ("ORDERS_HOOK_NOTIFY_HORIZON_MINUTES", "0"),
             ("ORDERS_HOOK_NOTIFY_SWEEP_MS", "10"),
+            ("ORDERS_HOOK_READ_TIMEOUT_MS", "0"),
+            ("ORDERS_HOOK_READ_TIMEOUT_MS", "5s"),
+            ("ORDERS_HOOK_MAX_CONNECTIONS", "0"),
+            ("ORDERS_HOOK_SHUTDOWN_GRACE_MS", "600000"),
         ] {
             let err = load(&[(name, value)], None).unwrap_err().to_string();
             assert!(err.contains(name), "{err}");

@@ -4,13 +4,15 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod hook;
+pub mod server;
 
 use crate::store::{Rules, Store};
 use auth::TokenSet;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Request};
+use axum::http::{HeaderValue, Method, Request, StatusCode, Uri};
 use axum::routing::{get, post};
+use error::ApiError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -29,7 +31,7 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     pub tokens: Arc<TokenSet>,
     pub deadline: Duration,
-    /// How long a client may take to send a request's body.
+    /// How long a client may take to send the body (the listener bounds the head).
     pub read_timeout: Duration,
     /// Woken after a commit that queued notices, so the sender need not poll.
     pub outbox_committed: Arc<tokio::sync::Notify>,
@@ -72,12 +74,49 @@ pub fn router(state: AppState, hook_path: &str) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        // After every route: it reaches only the routes added before it.
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // The hook catches its own panics with the event and order in hand; this is for any
         // other: a JSON 500 rather than a dropped connection.
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(request_ids))
         .with_state(state)
+}
+
+/// The span every request's log lines carry. The path, never the whole URI: a token pasted into
+/// the query string would otherwise be logged.
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        %request_id,
+    )
+}
+
+/// An unknown path gets the same JSON refusal as every other one.
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("nothing is served at {}", uri.path()),
+    )
+}
+
+/// A known path asked with a method it does not take (the hook has its own, which journals).
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} does not accept {method}", uri.path()),
+    )
 }

@@ -12,6 +12,7 @@ mod cancellation;
 mod concurrency;
 mod deadline;
 mod hostile;
+mod hostile_connections;
 mod lifecycle;
 mod notify;
 mod notify_worker;

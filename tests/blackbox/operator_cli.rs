@@ -121,6 +121,7 @@ async fn lists_filter_by_status_and_store(backend: Backend) {
     app.stop().await;
 }
 
+/// The built binary, with none of this process's `ORDERS_HOOK_*` variables.
 pub(crate) fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orders-hook"));
     for (name, _) in std::env::vars() {
