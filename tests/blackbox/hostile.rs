@@ -549,33 +549,10 @@ async fn a_panic_is_answered_as_json_journaled_and_the_service_goes_on(backend: 
 /// newline or an escape code in them cannot forge a log line or recolour the operator's terminal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_values_cannot_forge_log_lines() {
-    use crate::operator_cli::{binary, terminate};
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = binary()
-        .args(["serve"])
-        .env(
-            "ORDERS_HOOK_DATABASE_URL",
-            format!("sqlite://{}/x.db", dir.path().display()),
-        )
-        .env("ORDERS_HOOK_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ORDERS_HOOK_CLIENT_TOKENS", TOKEN)
-        .env("RUST_LOG", "trace")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut served = crate::served_binary::ServedBinary::start(dir.path(), &[]).await;
     let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    let up = crate::harness::eventually(Duration::from_secs(10), || async {
-        client.get(format!("{base}/healthz")).send().await.is_ok()
-    })
-    .await;
-    assert!(up, "the service came up");
+    let base = served.base();
     const FORGED: &str = "2026-11-30T03:00:00.000000Z  INFO orders_hook: forged-4711";
     const BLINK: &str = "\u{1b}[5;35m";
     let bodies = [
@@ -606,8 +583,12 @@ async fn request_values_cannot_forge_log_lines() {
             .unwrap();
         assert!(response.status().as_u16() < 500);
     }
-    let (status, logs) = terminate(child);
-    assert!(status.success(), "{logs}");
+    let stopped = served.terminate_within(Duration::from_secs(10)).await;
+    let logs = served.logs();
+    assert!(
+        stopped.is_some_and(|(status, _)| status.success()),
+        "{logs}"
+    );
     assert!(
         logs.contains("forged-4711"),
         "the values were logged, escaped: {logs}"

@@ -5,6 +5,7 @@
 
 use crate::harness::{Backend, HOOK, TOKEN, TestApp, eventually, fixture};
 use crate::on_both_backends;
+use crate::served_binary::ServedBinary;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -324,38 +325,18 @@ impl std::io::Write for SharedBuffer {
 async fn the_binary_stops_on_sigterm_despite_a_half_sent_request() {
     let grace = Duration::from_secs(2);
     let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("stderr.log");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut child = crate::operator_cli::binary()
-        .args(["serve"])
-        .env(
-            "ORDERS_HOOK_DATABASE_URL",
-            format!("sqlite://{}/x.db", dir.path().display()),
-        )
-        .env("ORDERS_HOOK_LISTEN", addr.to_string())
-        .env("ORDERS_HOOK_CLIENT_TOKENS", TOKEN)
-        .env("ORDERS_HOOK_SHUTDOWN_GRACE_MS", "2000")
-        // Far past the bound below: only the drain deadline can close the half-sent request.
-        .env("ORDERS_HOOK_READ_TIMEOUT_MS", "30000")
-        .env("RUST_LOG", "trace")
-        // JSON: no colour codes between a field's name and its value.
-        .env("ORDERS_HOOK_LOG_FORMAT", "json")
-        .stdout(std::process::Stdio::null())
-        // A file, not a pipe: at trace level a pipe nobody reads would fill and block the
-        // process.
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let up = eventually(Duration::from_secs(10), || async {
-        get_once(addr, "/healthz").await.starts_with("HTTP/1.1 200")
-    })
+    let mut served = ServedBinary::start(
+        dir.path(),
+        &[
+            ("ORDERS_HOOK_SHUTDOWN_GRACE_MS", "2000"),
+            // Far past the bound below: only the drain deadline can close the half-sent request.
+            ("ORDERS_HOOK_READ_TIMEOUT_MS", "30000"),
+            // JSON: no colour codes between a field's name and its value.
+            ("ORDERS_HOOK_LOG_FORMAT", "json"),
+        ],
+    )
     .await;
-    assert!(up, "the service came up");
+    let addr = served.addr;
 
     let response = reqwest::Client::new()
         .post(format!("http://{addr}{HOOK}?token=url-SECRET-4711"))
@@ -371,25 +352,10 @@ async fn the_binary_stops_on_sigterm_despite_a_half_sent_request() {
     // Accepted in order: once a later connection is answered, the half-sent one is held.
     assert!(get_once(addr, "/healthz").await.starts_with("HTTP/1.1 200"));
 
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let signalled = Instant::now();
     let bound = grace + Duration::from_secs(3);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if signalled.elapsed() > bound {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let exited_after = signalled.elapsed();
-    let logs = std::fs::read_to_string(&log_path).unwrap();
-    let Some(status) = status else {
+    let stopped = served.terminate_within(bound).await;
+    let logs = served.logs();
+    let Some((status, exited_after)) = stopped else {
         panic!("still running {bound:?} after SIGTERM with a half-sent request");
     };
     assert!(status.success(), "clean exit on SIGTERM: {logs}");

@@ -5,6 +5,7 @@
 mod fake_telegram;
 mod flaky_store;
 mod harness;
+mod served_binary;
 
 mod auth;
 mod bad_input;
