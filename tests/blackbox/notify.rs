@@ -84,6 +84,12 @@ async fn a_new_order_reaches_both_chats_with_the_right_text(backend: Backend) {
             .iter()
             .all(|c| c.parse_mode.as_deref() == Some("HTML"))
     );
+    // Telegram's answer is recorded just after it arrives.
+    let settled = eventually(std::time::Duration::from_secs(10), || async {
+        app.outbox_in("sent").await.len() == 2
+    })
+    .await;
+    assert!(settled, "{:?}", app.outbox());
     let sent = app.outbox_in("sent").await;
     assert_eq!(sent.len(), 2);
     assert!(
