@@ -43,7 +43,13 @@ async fn run(backend: Backend, orders: usize, concurrency: usize) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let running = app::start(&config, listener).await.expect("start");
+    let running = app::start(
+        &config,
+        listener,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("start");
     let hook = format!("http://{}/sbermarket/orders/hook/", running.addr);
     let client = reqwest::Client::new();
 

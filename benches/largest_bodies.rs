@@ -153,7 +153,13 @@ async fn through_http(backend: Backend, lines: usize) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let running = app::start(&config, listener).await.expect("start");
+    let running = app::start(
+        &config,
+        listener,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("start");
     let hook = format!("http://{}/sbermarket/orders/hook/", running.addr);
     let client = reqwest::Client::new();
     for (i, event) in EVENTS.iter().enumerate() {

@@ -42,13 +42,16 @@ impl Running {
 }
 
 /// Opens the database (migrating it) and serves on `listener` until `shutdown` is cancelled.
-pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<Running> {
+pub async fn start(
+    config: &Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Running> {
     config.require_client_tokens()?;
     // Counted from the first request on, not from the first scrape.
     crate::telemetry::metrics();
     let store = open_store(config).await?;
     let outbox_committed = Arc::new(tokio::sync::Notify::new());
-    let shutdown = CancellationToken::new();
     let worker = if config.notify_enabled {
         spawn_worker(config, &store, outbox_committed.clone(), shutdown.clone())?
     } else {
@@ -185,8 +188,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("listen on {}", config.listen))?;
-    let running = start(&config, listener).await?;
-    let shutdown = running.shutdown.clone();
+    let shutdown = CancellationToken::new();
+    let running = start(&config, listener, shutdown.clone()).await?;
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");

@@ -1,4 +1,4 @@
-//! The operator's command line (DESIGN section 8). Every command reads the same configuration as
+//! The operator's command line. Every command reads the same configuration as
 //! `serve`; with `--json` it prints one JSON document on stdout.
 
 use crate::app;
@@ -389,7 +389,8 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
     })
 }
 
-/// The document as DESIGN section 8 promises it, plus everything else it holds.
+/// The document as operators' scripts rely on it (`originalOrderId`, `number`, `status`, the
+/// flags, `storeId`, `lines`, `total`, `history`), plus everything else it holds.
 fn order_output(record: &OrderRecord) -> anyhow::Result<Output> {
     let doc = &record.document;
     let mut json = serde_json::to_value(doc)?;

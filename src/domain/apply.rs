@@ -1,4 +1,4 @@
-//! `apply`: what one marketplace event does to one order document (DESIGN sections 4 and 5).
+//! `apply`: what one marketplace event does to one order document.
 //! Pure: the store hands in the current document and commits whatever is decided.
 
 use super::composition::{

@@ -47,7 +47,8 @@ impl Answer {
     }
 }
 
-/// How the journal classifies a request (DESIGN section 7).
+/// How the journal classifies a request: applied, duplicate, ignored, stale, not found, invalid
+/// or unavailable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

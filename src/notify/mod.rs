@@ -1,5 +1,6 @@
-//! Telegram delivery of the outbox (DESIGN section 6). The hook only queues notices in its
-//! transaction; this worker sends them afterwards, so Telegram never sits on the request path.
+//! Telegram delivery of the outbox, in order per chat, within Telegram's limits. The hook only
+//! queues notices in its transaction; this worker sends them afterwards, so Telegram never sits
+//! on the request path.
 //!
 //! - `worker`: the loop and its one step, `run_once` (claim, send, settle).
 //! - `telegram`: the Bot API client and the reading of Telegram's answers.

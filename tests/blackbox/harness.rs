@@ -87,7 +87,13 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");
-        let running = app::start(&config, listener).await.expect("start service");
+        let running = app::start(
+            &config,
+            listener,
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .await
+        .expect("start service");
         self.base = format!("http://{}", running.addr);
         self.running = Some(running);
     }
