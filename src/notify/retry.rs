@@ -71,7 +71,9 @@ impl RetryPolicy {
                 retry_after,
                 description,
             } => ((*retry_after).min(MAX_RETRY_AFTER), description),
-            SendOutcome::Transient { error } => (self.delay(notice.attempts, jitter), error),
+            SendOutcome::Transient { error } | SendOutcome::InDoubt { error } => {
+                (self.delay(notice.attempts, jitter), error)
+            }
         };
         let at = now + to_chrono(wait);
         if at > notice.queued_at + to_chrono(self.horizon) {
