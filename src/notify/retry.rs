@@ -46,6 +46,7 @@ impl RetryPolicy {
         now: DateTime<Utc>,
         jitter: f64,
     ) -> Settlement {
+        let maybe_sent = matches!(outcome, SendOutcome::InDoubt { .. });
         let (wait, error) = match outcome {
             SendOutcome::Sent { message_id } => {
                 return Settlement::Sent {
@@ -56,6 +57,7 @@ impl RetryPolicy {
             SendOutcome::Rejected { description } => {
                 return Settlement::Failed {
                     error: description.clone(),
+                    maybe_sent: false,
                 };
             }
             SendOutcome::ChatMoved { to, description } => {
@@ -71,7 +73,9 @@ impl RetryPolicy {
                 retry_after,
                 description,
             } => ((*retry_after).min(MAX_RETRY_AFTER), description),
-            SendOutcome::Transient { error } => (self.delay(notice.attempts, jitter), error),
+            SendOutcome::Transient { error } | SendOutcome::InDoubt { error } => {
+                (self.delay(notice.attempts, jitter), error)
+            }
         };
         let at = now + to_chrono(wait);
         if at > notice.queued_at + to_chrono(self.horizon) {
@@ -81,11 +85,13 @@ impl RetryPolicy {
                     human(self.horizon),
                     notice.attempts
                 ),
+                maybe_sent,
             };
         }
         Settlement::Retry {
             at,
             error: error.clone(),
+            maybe_sent,
         }
     }
 }
@@ -148,7 +154,8 @@ mod tests {
         assert_eq!(
             RetryPolicy::default().settle(&notice(1, now), &outcome, now, 0.0),
             Settlement::Failed {
-                error: "Bad Request: chat not found".into()
+                error: "Bad Request: chat not found".into(),
+                maybe_sent: false
             }
         );
     }
@@ -164,7 +171,8 @@ mod tests {
             RetryPolicy::default().settle(&notice(1, now), &outcome, now, 0.9),
             Settlement::Retry {
                 at: now + chrono::Duration::seconds(7),
-                error: "Too Many Requests".into()
+                error: "Too Many Requests".into(),
+                maybe_sent: false
             }
         );
     }
@@ -184,7 +192,8 @@ mod tests {
             policy.settle(&notice(1, now), &outcome, now, 0.0),
             Settlement::Retry {
                 at: now + chrono::Duration::hours(1),
-                error: "Too Many Requests".into()
+                error: "Too Many Requests".into(),
+                maybe_sent: false
             }
         );
     }
@@ -216,15 +225,45 @@ mod tests {
             policy.settle(&notice(2, queued), &outcome, queued, 0.0),
             Settlement::Retry {
                 at: queued + chrono::Duration::seconds(4),
-                error: "Telegram answered 502".into()
+                error: "Telegram answered 502".into(),
+                maybe_sent: false
             }
         );
         let late = queued + chrono::Duration::hours(12) - chrono::Duration::seconds(1);
         match policy.settle(&notice(30, queued), &outcome, late, 0.0) {
-            Settlement::Failed { error } => {
+            Settlement::Failed {
+                error,
+                maybe_sent: false,
+            } => {
                 assert!(error.contains("12 h") && error.contains("502"), "{error}")
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_send_in_doubt_backs_off_like_any_failure_and_leaves_the_row_a_possible_repeat() {
+        let policy = RetryPolicy::default();
+        let queued = Utc::now();
+        let outcome = SendOutcome::InDoubt {
+            error: "Telegram timed out".into(),
+        };
+        assert_eq!(
+            policy.settle(&notice(2, queued), &outcome, queued, 0.0),
+            Settlement::Retry {
+                at: queued + chrono::Duration::seconds(4),
+                error: "Telegram timed out".into(),
+                maybe_sent: true
+            }
+        );
+        // Parked at the horizon, it is still marked when an operator puts it back.
+        let late = queued + chrono::Duration::hours(12) - chrono::Duration::seconds(1);
+        assert!(matches!(
+            policy.settle(&notice(30, queued), &outcome, late, 0.0),
+            Settlement::Failed {
+                maybe_sent: true,
+                ..
+            }
+        ));
     }
 }

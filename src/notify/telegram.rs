@@ -1,7 +1,8 @@
 //! A thin Bot API client: one method, `sendMessage`, and a reading of Telegram's answer that
-//! tells the worker whether the message went, must wait, may be retried or was refused for
-//! good. The bot token is part of every request URL, so no URL ever leaves this file: errors
-//! are stripped of it, and any text that still carries the token is scrubbed.
+//! tells the worker whether the message went, must wait, may be retried, may have gone without
+//! an answer saying so, or was refused for good. The bot token is part of every request URL, so
+//! no URL ever leaves this file: errors are stripped of it, and any text that still carries the
+//! token is scrubbed.
 
 use crate::config::Secret;
 use serde::Deserialize;
@@ -17,8 +18,12 @@ pub enum SendOutcome {
         retry_after: Duration,
         description: String,
     },
-    /// The network, a timeout, a 5xx, or a bot token Telegram does not know: worth another try.
+    /// Telegram did not take the message (no connection, a 5xx, a bot token it does not know):
+    /// worth another try, and that try is no repeat.
     Transient { error: String },
+    /// The request may have reached Telegram and nothing says what became of it (see
+    /// `Reached::may_have_delivered`): worth another try, but the chat may already show it.
+    InDoubt { error: String },
     /// Refused for good (400 chat not found, 403 bot was kicked): retrying cannot help.
     Rejected { description: String },
     /// The group became a supergroup with a new id; the message belongs there now.
@@ -57,7 +62,7 @@ impl BotApi {
         });
         let response = match self.http.post(url).json(&body).send().await {
             Ok(response) => response,
-            Err(error) => return self.transport_failure(error),
+            Err(error) => return self.transport_failure(Reached::before_any_answer(&error), error),
         };
         let status = response.status().as_u16();
         match response.bytes().await {
@@ -65,11 +70,11 @@ impl BotApi {
             // Telegram said 2xx and then the answer broke off: the message went. Sending it
             // again would show the pickers the order twice.
             Err(_) if (200..300).contains(&status) => SendOutcome::Sent { message_id: None },
-            Err(error) => self.transport_failure(error),
+            Err(error) => self.transport_failure(Reached::Status(status), error),
         }
     }
 
-    fn transport_failure(&self, error: reqwest::Error) -> SendOutcome {
+    fn transport_failure(&self, reached: Reached, error: reqwest::Error) -> SendOutcome {
         let kind = if error.is_timeout() {
             "timed out"
         } else if error.is_connect() {
@@ -84,7 +89,7 @@ impl BotApi {
             text.push_str(&format!(": {cause}"));
             source = cause.source();
         }
-        self.scrubbed(SendOutcome::Transient { error: text })
+        self.scrubbed(reached.not_sent(text))
     }
 
     /// Belt and braces: whatever text came back, the token is not in it.
@@ -108,6 +113,9 @@ impl BotApi {
             SendOutcome::Transient { error } => SendOutcome::Transient {
                 error: scrub(error),
             },
+            SendOutcome::InDoubt { error } => SendOutcome::InDoubt {
+                error: scrub(error),
+            },
             SendOutcome::Rejected { description } => SendOutcome::Rejected {
                 description: scrub(description),
             },
@@ -116,6 +124,57 @@ impl BotApi {
                 description: scrub(description),
             },
             sent @ SendOutcome::Sent { .. } => sent,
+        }
+    }
+}
+
+/// How far a `sendMessage` that did not end in "ok" got. This alone tells whether the chat may
+/// show the message anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reached {
+    /// The request never left: no connection was made (refused, DNS, TLS, the connect timeout)
+    /// or no request could be built.
+    Nowhere,
+    /// The connection was made and no status came back: the timeout ran out, or the
+    /// connection broke, after the request may have been written.
+    NoAnswer,
+    /// Telegram answered with this status, not "ok".
+    Status(u16),
+}
+
+impl Reached {
+    /// Only a failed connect proves the request never left; every other failure before a status
+    /// (the whole-send timeout, a connection closed before the answer) may follow it. When that
+    /// timeout runs out while still connecting (a timeout under 5 s leaves no room for the
+    /// connect timeout), it is read as in doubt too: a needless mark costs a picker a look, a
+    /// missing one an order picked twice.
+    fn before_any_answer(error: &reqwest::Error) -> Reached {
+        if error.is_connect() || error.is_builder() {
+            Reached::Nowhere
+        } else {
+            Reached::NoAnswer
+        }
+    }
+
+    /// Whether a message whose `sendMessage` failed may be in the chat. Telegram has no
+    /// idempotency key, so a failed send counts as possibly delivered unless something proves
+    /// it was not: a request that never left, or a status other than 2xx (a 429, a 5xx, a
+    /// 400/403 — Telegram, or the proxy in front of it, did not take the message). A timeout
+    /// or a broken connection after sending, or a 2xx that does not say ok, may have come
+    /// after Telegram showed the message, so its next attempt says it may be a repeat.
+    fn may_have_delivered(self) -> bool {
+        match self {
+            Reached::Nowhere => false,
+            Reached::NoAnswer => true,
+            Reached::Status(status) => (200..300).contains(&status),
+        }
+    }
+
+    fn not_sent(self, error: String) -> SendOutcome {
+        if self.may_have_delivered() {
+            SendOutcome::InDoubt { error }
+        } else {
+            SendOutcome::Transient { error }
         }
     }
 }
@@ -154,10 +213,10 @@ pub fn classify(status: u16, body: &[u8]) -> SendOutcome {
         200..=299 if answer.ok => SendOutcome::Sent {
             message_id: answer.result.and_then(|r| r.message_id),
         },
-        // A 2xx that does not say ok is no proof of delivery; a retry is the safe reading.
-        200..=299 => SendOutcome::Transient {
-            error: format!("Telegram answered {status} without ok: {description}"),
-        },
+        // A 2xx that does not say ok proves neither delivery nor its absence: retried, marked.
+        200..=299 => Reached::Status(status).not_sent(format!(
+            "Telegram answered {status} without ok: {description}"
+        )),
         429 => SendOutcome::TooManyRequests {
             retry_after: answer
                 .parameters
@@ -179,9 +238,7 @@ pub fn classify(status: u16, body: &[u8]) -> SendOutcome {
             },
             None => SendOutcome::Rejected { description },
         },
-        _ => SendOutcome::Transient {
-            error: format!("Telegram answered {status}: {description}"),
-        },
+        _ => Reached::Status(status).not_sent(format!("Telegram answered {status}: {description}")),
     }
 }
 
@@ -254,9 +311,116 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn only_a_request_that_never_left_or_a_refusing_status_proves_nothing_was_delivered() {
+        assert!(!Reached::Nowhere.may_have_delivered());
+        for status in [302, 400, 401, 403, 429, 500, 502, 504] {
+            assert!(!Reached::Status(status).may_have_delivered(), "{status}");
+        }
+        assert!(Reached::NoAnswer.may_have_delivered());
+        assert!(Reached::Status(200).may_have_delivered());
+    }
+
+    #[test]
+    fn a_2xx_that_does_not_say_ok_may_have_been_delivered() {
+        for body in [&br#"{"ok":false}"#[..], b"<html>OK</html>", b""] {
+            assert!(
+                matches!(classify(200, body), SendOutcome::InDoubt { .. }),
+                "{:?}",
+                classify(200, body)
+            );
+        }
+    }
+
+    /// A Bot API on loopback for one connection: it reads the whole request, writes `answer`,
+    /// and keeps the connection open for `hold` before dropping it.
+    async fn serve_once(answer: &'static [u8], hold: Duration) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        tokio::spawn(async move {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut request = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !whole_request(&request) {
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => request.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let _ = socket.write_all(answer).await;
+            tokio::time::sleep(hold).await;
+        });
+        base
+    }
+
+    fn whole_request(request: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(request);
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            return false;
+        };
+        let length = head
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        body.len() >= length
+    }
+
+    async fn send_to(base: &str) -> SendOutcome {
+        let api =
+            BotApi::new(base, Secret::new("1:token"), Duration::from_millis(300)).expect("client");
+        api.send_message("-1", "text").await
+    }
+
+    #[tokio::test]
+    async fn a_request_that_never_reached_telegram_is_not_in_doubt() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let closed = format!("http://{}", listener.local_addr().expect("address"));
+        drop(listener);
+        match send_to(&closed).await {
+            SendOutcome::Transient { error } => {
+                assert!(error.contains("cannot connect"), "{error}")
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(
-            classify(200, br#"{"ok":false}"#),
+            send_to("http://bad host").await,
             SendOutcome::Transient { .. }
         ));
+    }
+
+    #[tokio::test]
+    async fn a_send_that_timed_out_or_broke_off_after_sending_is_in_doubt() {
+        let silent = serve_once(b"", Duration::from_secs(5)).await;
+        match send_to(&silent).await {
+            SendOutcome::InDoubt { error } => assert!(error.contains("timed out"), "{error}"),
+            other => panic!("{other:?}"),
+        }
+        let hung_up = serve_once(b"", Duration::ZERO).await;
+        assert!(matches!(
+            send_to(&hung_up).await,
+            SendOutcome::InDoubt { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_error_status_whose_body_broke_off_proves_nothing_was_delivered() {
+        let base = serve_once(
+            b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 100\r\n\r\n<html>",
+            Duration::ZERO,
+        )
+        .await;
+        match send_to(&base).await {
+            SendOutcome::Transient { error } => assert!(error.contains("body"), "{error}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

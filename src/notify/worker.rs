@@ -277,8 +277,8 @@ fn report(
                 chat,
                 attempt,
                 message_id,
-                "notice sent marked as a possible repeat: an earlier attempt's outcome was never \
-                 recorded, so the chat may show it twice"
+                "notice sent marked as a possible repeat: an earlier attempt's outcome is \
+                 unknown, so the chat may show it twice"
             );
         }
         Settlement::Sent { message_id, .. } => {
@@ -294,14 +294,22 @@ fn report(
                 "notice sent"
             );
         }
-        Settlement::Retry { at, error } => {
+        Settlement::Retry {
+            at,
+            error,
+            maybe_sent,
+        } => {
             round.retried += 1;
             let reason = match outcome {
                 SendOutcome::TooManyRequests { .. } => "rate_limited",
                 _ => "transient",
             };
             metrics::counter!(names::NOTICE_RETRIES, "reason" => reason).increment(1);
-            tracing::warn!(notice = notice.id, order, kind, chat, attempt, retry_at = %at, error, "notice not sent, will retry");
+            if *maybe_sent {
+                tracing::warn!(notice = notice.id, order, kind, chat, attempt, retry_at = %at, error, "notice may have been sent, will retry marked as a possible repeat");
+            } else {
+                tracing::warn!(notice = notice.id, order, kind, chat, attempt, retry_at = %at, error, "notice not sent, will retry");
+            }
         }
         Settlement::Readdress {
             chat: to, error, ..
@@ -318,7 +326,7 @@ fn report(
                 "chat moved: the notice follows it; update the store routing"
             );
         }
-        Settlement::Failed { error } => {
+        Settlement::Failed { error, .. } => {
             round.failed += 1;
             metrics::counter!(names::NOTICES_FAILED).increment(1);
             tracing::error!(

@@ -49,8 +49,9 @@ pub struct ClaimedNotice {
     /// Attempts so far, this one included.
     pub attempts: i64,
     pub queued_at: DateTime<Utc>,
-    /// An earlier attempt's outcome was never recorded (its worker died holding the lease), so
-    /// the chat may already show this notice: this attempt may be a repeat, and says so.
+    /// An earlier attempt's outcome is unknown (its worker died holding the lease, or the send
+    /// timed out or broke off after the request went out), so the chat may already show this
+    /// notice: this attempt may be a repeat, and says so.
     pub maybe_sent: bool,
 }
 
@@ -62,10 +63,16 @@ pub enum Settlement {
         message_id: Option<i64>,
         at: DateTime<Utc>,
     },
-    /// Try again at `at` (back-off, or Telegram's `retry_after`).
-    Retry { at: DateTime<Utc>, error: String },
+    /// Try again at `at` (back-off, or Telegram's `retry_after`). `maybe_sent`: this attempt
+    /// may have reached the chat, so the row keeps `maybe_sent` for every later attempt.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+        maybe_sent: bool,
+    },
     /// Parked for an operator: Telegram refused for good, or the retry horizon passed.
-    Failed { error: String },
+    /// `maybe_sent` as for `Retry`: an attempt after `outbox retry` is marked too.
+    Failed { error: String, maybe_sent: bool },
     /// The chat moved (a group upgraded to a supergroup): send to `chat` instead, at `at`.
     Readdress {
         chat: String,
@@ -91,7 +98,8 @@ pub enum Requeue {
 /// `maybe_sent`: a claimable row that still names a lease owner is taken over from a worker
 /// whose lease ran out, so its last attempt's outcome was never recorded; a settled attempt and
 /// a lease given back (`RELEASE`) clear the owner. The column keeps the fact for every later
-/// attempt (see its migration).
+/// attempt (see its migration); a settlement also sets it when its own attempt may have
+/// reached the chat (`SETTLE_RETRY`).
 ///
 /// Parameters: $1 now, $2 now − per-chat interval, $3 now − 1 minute, $4 group budget, $5 how
 /// many rows at most.
@@ -133,9 +141,12 @@ pub(super) const SETTLE_SENT: &str = "
                       lease_owner = NULL, lease_until = NULL
     WHERE id = $1 AND status = 'pending'";
 
-/// A retry is the lease holder's decision only: $1 id, $2 worker, $3 next attempt, $4 error.
+/// A retry is the lease holder's decision only: $1 id, $2 worker, $3 next attempt, $4 error,
+/// $5 this attempt may have reached the chat (it timed out after sending). Once a possible
+/// repeat, always one: `maybe_sent` is set, never cleared.
 pub(super) const SETTLE_RETRY: &str = "
-    UPDATE outbox SET next_attempt_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL
+    UPDATE outbox SET next_attempt_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL,
+                      maybe_sent = (maybe_sent OR $5)
     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
 
 /// A group became a supergroup: the notice follows it to the new chat id, at once.
@@ -145,9 +156,10 @@ pub(super) const SETTLE_READDRESS: &str = "
                       lease_until = NULL
     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
 
-/// $1 id, $2 worker, $3 error.
+/// $1 id, $2 worker, $3 error, $4 this attempt may have reached the chat (as in `SETTLE_RETRY`).
 pub(super) const SETTLE_FAILED: &str = "
-    UPDATE outbox SET status = 'failed', last_error = $3, lease_owner = NULL, lease_until = NULL
+    UPDATE outbox SET status = 'failed', last_error = $3, lease_owner = NULL, lease_until = NULL,
+                      maybe_sent = (maybe_sent OR $4)
     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
 
 /// A stopping worker gives back leases of rows it never handed to Telegram (`Worker::run` keeps
@@ -239,15 +251,21 @@ macro_rules! settle_release_requeue {
                         .bind(id)
                         .bind(*at)
                         .bind(*message_id),
-                    Settlement::Retry { at, error } => sqlx::query(SETTLE_RETRY)
+                    Settlement::Retry {
+                        at,
+                        error,
+                        maybe_sent,
+                    } => sqlx::query(SETTLE_RETRY)
                         .bind(id)
                         .bind(worker)
                         .bind(*at)
-                        .bind(error.as_str()),
-                    Settlement::Failed { error } => sqlx::query(SETTLE_FAILED)
+                        .bind(error.as_str())
+                        .bind(*maybe_sent),
+                    Settlement::Failed { error, maybe_sent } => sqlx::query(SETTLE_FAILED)
                         .bind(id)
                         .bind(worker)
-                        .bind(error.as_str()),
+                        .bind(error.as_str())
+                        .bind(*maybe_sent),
                     Settlement::Readdress { chat, at, error } => sqlx::query(SETTLE_READDRESS)
                         .bind(id)
                         .bind(worker)

@@ -87,6 +87,9 @@ on_both_backends!(
     a_notice_sent_again_after_its_worker_died_is_marked_as_a_possible_repeat,
     once_an_outcome_was_lost_every_later_attempt_is_marked,
     a_notice_retried_after_a_5xx_or_a_429_is_not_marked,
+    a_send_that_timed_out_is_retried_marked_and_so_is_every_later_attempt,
+    a_notice_retried_after_a_refused_connection_is_not_marked,
+    a_timed_out_notice_parked_at_the_horizon_is_marked_after_outbox_retry,
 );
 
 async fn a_429_holds_that_chat_while_the_other_chat_still_receives(backend: Backend) {
@@ -649,5 +652,129 @@ async fn a_notice_retried_after_a_5xx_or_a_429_is_not_marked(backend: Backend) {
         "{:?}",
         first_lines(&calls.into_iter().map(|call| call.text).collect::<Vec<_>>())
     );
+    app.stop().await;
+}
+
+async fn a_send_that_timed_out_is_retried_marked_and_so_is_every_later_attempt(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    // Telegram has the first request when the client gives up on it: it may be in the chat.
+    fake.script(
+        STORE_CHAT,
+        [Reply::Hang(Duration::from_secs(2)), Reply::ServerError],
+    );
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    let worker = worker(&app, &fake, &clock);
+    let round = worker.run_once().await.unwrap();
+    assert_eq!((round.sent, round.retried), (1, 1), "the hang timed out");
+    clock.advance(2 * SECOND);
+    assert_eq!(worker.run_once().await.unwrap().retried, 1, "the 502");
+    // The 502 says nothing about the first attempt: the next one is still marked.
+    clock.advance(4 * SECOND);
+    assert_eq!(worker.run_once().await.unwrap().sent, 1);
+
+    let texts: Vec<String> = fake
+        .calls_to(STORE_CHAT)
+        .into_iter()
+        .map(|call| call.text)
+        .collect();
+    assert_eq!(texts.len(), 3, "{:?}", first_lines(&texts));
+    assert!(!texts[0].starts_with(REPEAT_MARK), "{}", texts[0]);
+    for later in &texts[1..] {
+        assert_eq!(later, &format!("{REPEAT_MARK}{}", texts[0]));
+    }
+    let pickers = fake.delivered_to(PICKERS_CHAT);
+    assert!(
+        pickers.len() == 1 && !pickers[0].starts_with(REPEAT_MARK),
+        "{pickers:?}"
+    );
+    let sent = app.outbox_in("sent").await;
+    assert!(
+        sent.iter().all(|row| !row.text.starts_with("⚠️")),
+        "the stored text stays unmarked: {sent:?}"
+    );
+    app.stop().await;
+}
+
+async fn a_notice_retried_after_a_refused_connection_is_not_marked(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    // Nothing listens here: no request can leave.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let cut_off = Worker::new(
+        app.store(),
+        BotApi::new(&closed, Secret::new(BOT_TOKEN), Duration::from_millis(500)).unwrap(),
+        clock.clone(),
+        NotifySettings::default(),
+    );
+    assert_eq!(cut_off.run_once().await.unwrap().retried, 2);
+    let pending = app.outbox_in("pending").await;
+    assert!(
+        pending.iter().all(|row| row
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot connect")),
+        "{pending:?}"
+    );
+
+    clock.advance(2 * SECOND);
+    assert_eq!(
+        worker(&app, &fake, &clock).run_once().await.unwrap().sent,
+        2
+    );
+    let delivered = fake.delivered();
+    assert_eq!(delivered.len(), 2);
+    assert!(
+        delivered
+            .iter()
+            .all(|call| !call.text.starts_with(REPEAT_MARK)),
+        "{:?}",
+        first_lines(
+            &delivered
+                .into_iter()
+                .map(|call| call.text)
+                .collect::<Vec<_>>()
+        )
+    );
+    app.stop().await;
+}
+
+async fn a_timed_out_notice_parked_at_the_horizon_is_marked_after_outbox_retry(backend: Backend) {
+    let fake = FakeTelegram::start().await;
+    let Some(app) = spawn_quiet(backend).await else {
+        return;
+    };
+    fake.script(STORE_CHAT, [Reply::Hang(Duration::from_secs(2))]);
+    assert_eq!(app.post(&fixture("order.created")).await.0, 200);
+    let clock = clock();
+    let settings = NotifySettings {
+        retry: RetryPolicy {
+            horizon: SECOND,
+            ..RetryPolicy::default()
+        },
+        ..NotifySettings::default()
+    };
+    let worker = worker_with(&app, &fake, &clock, settings);
+    assert_eq!(worker.run_once().await.unwrap().failed, 1);
+    assert_eq!(app.cli(&["outbox", "retry", "--failed"])["requeued"], 1);
+    clock.advance(SECOND);
+    assert_eq!(worker.run_once().await.unwrap().sent, 1);
+    let texts: Vec<String> = fake
+        .calls_to(STORE_CHAT)
+        .into_iter()
+        .map(|call| call.text)
+        .collect();
+    assert_eq!(texts.len(), 2, "{:?}", first_lines(&texts));
+    assert_eq!(texts[1], format!("{REPEAT_MARK}{}", texts[0]));
     app.stop().await;
 }
