@@ -5,7 +5,7 @@
 use crate::domain::{Routing, Settings, StoreRoute};
 use crate::http::server::ServerLimits;
 use crate::notify::{NotifySettings, RetryPolicy};
-use crate::store::{Rules, StoreOptions};
+use crate::store::{Rules, SqliteSynchronous, StoreOptions};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -231,12 +231,20 @@ impl Config {
             .or(file.sqlite_synchronous)
             .unwrap_or_else(|| "FULL".to_owned())
             .to_uppercase();
-        if !["OFF", "NORMAL", "FULL", "EXTRA"].contains(&sqlite_synchronous.as_str()) {
-            return Err(ConfigError::Invalid {
-                name: "ORDERS_HOOK_SQLITE_SYNCHRONOUS",
-                why: format!("{sqlite_synchronous:?}: use FULL (default), EXTRA, NORMAL or OFF"),
-            });
-        }
+        let sqlite_synchronous = match sqlite_synchronous.as_str() {
+            "OFF" => SqliteSynchronous::Off,
+            "NORMAL" => SqliteSynchronous::Normal,
+            "FULL" => SqliteSynchronous::Full,
+            "EXTRA" => SqliteSynchronous::Extra,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "ORDERS_HOOK_SQLITE_SYNCHRONOUS",
+                    why: format!(
+                        "{sqlite_synchronous:?}: use FULL (default), EXTRA, NORMAL or OFF"
+                    ),
+                });
+            }
+        };
         let request_deadline = Duration::from_millis(request_deadline_ms);
 
         let telegram_bot_token = match env("ORDERS_HOOK_TELEGRAM_BOT_TOKEN") {
