@@ -146,24 +146,20 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, S
     }
 }
 
-/// How long to wait for the database before giving up, and SQLite's durability.
+/// How long to wait for the database before giving up, and SQLite's durability. `Default` is
+/// the operator's default (`config.default.toml`, see `config/defaults.rs`).
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
+    /// The request deadline: the database must answer within it, or the request is answered 503.
     pub acquire_timeout: std::time::Duration,
     /// `FULL` by default: an order answered "created" must survive a power cut.
     pub sqlite_synchronous: SqliteSynchronous,
+    /// PostgreSQL connections per instance; SQLite always has one.
     pub max_connections: u32,
 }
 
-impl Default for StoreOptions {
-    fn default() -> Self {
-        StoreOptions {
-            acquire_timeout: std::time::Duration::from_secs(4),
-            sqlite_synchronous: SqliteSynchronous::Full,
-            max_connections: 8,
-        }
-    }
-}
+/// PostgreSQL connections per instance (not an operator setting).
+pub const POOL_SIZE: u32 = 8;
 
 /// A database URL fit for a log line: the password is replaced.
 pub fn redact_url(url: &str) -> String {
