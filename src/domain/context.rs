@@ -15,22 +15,14 @@ pub struct Context<'a> {
     pub number_seq: Option<u64>,
 }
 
-/// The partner's rules that the operator may tune.
+/// The partner's rules that the operator may tune. `Default` is the operator's default
+/// (`config.default.toml`, see `config/defaults.rs`), so the domain holds no second copy of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// `SM-` makes `SM-000123`.
     pub number_prefix: String,
     /// Creation time plus this is the `expectedAssemblyTime` promised to the marketplace.
     pub assembly_time: chrono::Duration,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            number_prefix: "SM-".to_owned(),
-            assembly_time: chrono::Duration::minutes(30),
-        }
-    }
 }
 
 impl Settings {
@@ -40,7 +32,8 @@ impl Settings {
     }
 }
 
-/// Which Telegram chats hear about which store's orders.
+/// Which Telegram chats hear about which store's orders. `Default` (no store routed, the
+/// chain's default time zone) comes from `config.default.toml`, like `Settings`'.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Routing {
     pub stores: HashMap<String, StoreRoute>,
@@ -48,17 +41,6 @@ pub struct Routing {
     pub default_chat: Option<String>,
     /// The chain's own time zone: delivery windows are read in it unless the store has its own.
     pub timezone: Tz,
-}
-
-impl Default for Routing {
-    /// The chain works on Moscow time unless told otherwise.
-    fn default() -> Self {
-        Routing {
-            stores: HashMap::new(),
-            default_chat: None,
-            timezone: chrono_tz::Europe::Moscow,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]

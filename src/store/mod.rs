@@ -23,6 +23,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+pub use sqlx::sqlite::SqliteSynchronous;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -31,6 +33,10 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
+    /// The database role lacks a privilege the step needs (pool mode's least-privilege role
+    /// meeting a schema that needs migrating): the operator must act, retrying will not help.
+    #[error("not permitted: {0}")]
+    Permission(String),
     /// A sum or difference that a decimal cannot hold exactly: never expected with the
     /// protocol's bounds, refused rather than rounded or panicking.
     #[error("arithmetic out of range: {0}")]
@@ -140,24 +146,20 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, S
     }
 }
 
-/// How long to wait for the database before giving up, and SQLite's durability.
+/// How long to wait for the database before giving up, and SQLite's durability. `Default` is
+/// the operator's default (`config.default.toml`, see `config/defaults.rs`).
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
+    /// The request deadline: the database must answer within it, or the request is answered 503.
     pub acquire_timeout: std::time::Duration,
     /// `FULL` by default: an order answered "created" must survive a power cut.
-    pub sqlite_synchronous: String,
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// PostgreSQL connections per instance; SQLite always has one.
     pub max_connections: u32,
 }
 
-impl Default for StoreOptions {
-    fn default() -> Self {
-        StoreOptions {
-            acquire_timeout: std::time::Duration::from_secs(4),
-            sqlite_synchronous: "FULL".to_owned(),
-            max_connections: 8,
-        }
-    }
-}
+/// PostgreSQL connections per instance (not an operator setting).
+pub const POOL_SIZE: u32 = 8;
 
 /// A database URL fit for a log line: the password is replaced.
 pub fn redact_url(url: &str) -> String {

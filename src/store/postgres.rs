@@ -270,7 +270,7 @@ impl Store for PostgresStore {
             Err(sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db)))
                 if db.code().as_deref() == Some("42501") =>
             {
-                Err(StoreError::Corrupt(format!(
+                Err(StoreError::Permission(format!(
                     "the schema needs migrating and this role may not ({}): run `orders-hook \
                      migrate` with the owner role's ORDERS_HOOK_DATABASE_URL first",
                     db.message()

@@ -15,7 +15,7 @@ use crate::domain::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -28,12 +28,10 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
-        let synchronous = SqliteSynchronous::from_str(&options.sqlite_synchronous)
-            .map_err(|e| StoreError::Corrupt(format!("ORDERS_HOOK_SQLITE_SYNCHRONOUS: {e}")))?;
         let connect = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(synchronous)
+            .synchronous(options.sqlite_synchronous)
             .foreign_keys(true)
             // A writer waits this long for another process (a CLI import) to finish.
             .busy_timeout(options.acquire_timeout);
