@@ -387,13 +387,17 @@ struct Mutated {
     edits: Vec<Edit>,
 }
 
+fn fixture(name: &str) -> Value {
+    let (_, text) = FIXTURES
+        .iter()
+        .find(|(fixture, _)| *fixture == name)
+        .expect("a fixture");
+    serde_json::from_str(text).expect("a fixture is JSON")
+}
+
 impl Mutated {
     fn body(&self) -> Vec<u8> {
-        let (_, text) = FIXTURES
-            .iter()
-            .find(|(name, _)| *name == self.fixture)
-            .expect("a fixture");
-        let mut body: Value = serde_json::from_str(text).expect("a fixture is JSON");
+        let mut body = fixture(self.fixture);
         for edit in &self.edits {
             match edit {
                 Edit::Set { at, value } => {
@@ -438,6 +442,65 @@ fn mutated() -> impl Strategy<Value = Mutated> {
         ];
         prop::collection::vec(edit, 1..=4).prop_map(move |edits| Mutated { fixture, edits })
     })
+}
+
+/// A fixture whose first line comes again (the same sku), each copy with some of the amounts
+/// the protocol adds up when it merges them replaced.
+#[derive(Clone, Debug)]
+struct Repeated {
+    fixture: &'static str,
+    copies: Vec<Vec<(&'static str, Value)>>,
+}
+
+impl Repeated {
+    fn body(&self) -> Vec<u8> {
+        let mut body = fixture(self.fixture);
+        let lines = body["payload"]["positions"]
+            .as_array_mut()
+            .expect("the fixture has positions");
+        let first = lines[0].clone();
+        for edits in &self.copies {
+            let mut line = first.clone();
+            for (name, value) in edits {
+                line[*name] = value.clone();
+            }
+            lines.push(line);
+        }
+        serde_json::to_vec(&body).expect("a value serializes")
+    }
+}
+
+/// What a line's amount may be: the extremes, the limits and values near them, ordinary ones.
+fn amount() -> impl Strategy<Value = Value> {
+    const NEAR_LIMITS: [&str; 5] = [
+        "600000",
+        "999999.999",
+        "1000000",
+        "5000000000",
+        "10000000000",
+    ];
+    prop_oneof![
+        select(&NUMBERS[..]).prop_map(number),
+        select(&NEAR_LIMITS[..]).prop_map(number),
+        select(&STRINGS[..]).prop_map(|s| Value::String(s.to_owned())),
+        (0u64..=2_000_000).prop_map(|n| number(&n.to_string())),
+    ]
+}
+
+fn repeated() -> impl Strategy<Value = Repeated> {
+    const SUMMED: [&str; 5] = [
+        "quantity",
+        "originalQuantity",
+        "price",
+        "totalPrice",
+        "totalDiscountPrice",
+    ];
+    let copy = prop::collection::vec((select(&SUMMED[..]), amount()), 0..4);
+    (
+        select(&["order.created", "order.updated", "order.paid"][..]),
+        prop::collection::vec(copy, 1..4),
+    )
+        .prop_map(|(fixture, copies)| Repeated { fixture, copies })
 }
 
 /// Raw bytes, a fixture with bytes flipped, or any JSON value: mostly what a scanner sends.
@@ -575,6 +638,16 @@ fn accepted(body: &[u8]) -> Result<Option<OrderEvent>, TestCaseError> {
     }
 }
 
+fn within_limits(event: &OrderEvent) -> Result<(), TestCaseError> {
+    for (field, value, max, places) in decimals(event) {
+        prop_assert!(
+            value >= Decimal::ZERO && value <= max && value.normalize().scale() <= places,
+            "{field} = {value} is outside 0..={max} with at most {places} decimals"
+        );
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Properties
 // ---------------------------------------------------------------------------------------------
@@ -592,16 +665,25 @@ proptest! {
         accepted(&body.body())?;
     }
 
+    /// A line that comes more than once is merged or refused, whatever its amounts add up to.
+    #[test]
+    fn repeated_lines_are_accepted_or_refused_with_a_known_code(body in repeated()) {
+        accepted(&body.body())?;
+    }
+
+    /// Merged, the amounts of a repeated line are still within the protocol's limits.
+    #[test]
+    fn merged_lines_are_within_the_protocol_limits(body in repeated()) {
+        if let Some(event) = accepted(&body.body())? {
+            within_limits(&event)?;
+        }
+    }
+
     /// What is accepted holds quantities and money within the protocol's limits.
     #[test]
     fn accepted_decimals_are_within_the_protocol_limits(body in mutated()) {
         if let Some(event) = accepted(&body.body())? {
-            for (field, value, max, places) in decimals(&event) {
-                prop_assert!(
-                    value >= Decimal::ZERO && value <= max && value.normalize().scale() <= places,
-                    "{field} = {value} is outside 0..={max} with at most {places} decimals"
-                );
-            }
+            within_limits(&event)?;
         }
     }
 
