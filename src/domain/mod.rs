@@ -12,6 +12,8 @@ pub mod notice_text;
 pub mod order;
 
 #[cfg(test)]
+mod apply_props;
+#[cfg(test)]
 mod apply_tests;
 
 pub use apply::{apply, needs_number};

@@ -7,6 +7,8 @@ pub mod wire;
 
 #[cfg(test)]
 mod envelope_tests;
+#[cfg(test)]
+mod parse_props;
 
 pub use envelope::{Incoming, Label, event_kind, parse};
 pub use error::Rejection;

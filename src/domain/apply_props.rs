@@ -1,0 +1,627 @@
+//! Properties of `apply` over whole histories of one order: the six events in any order, sent
+//! again, with compositions up to the protocol's limits. Each decision's document is fed back as
+//! the current one and a number is drawn when `needs_number` asks, as the store does, so what
+//! holds here holds for the orders in the database.
+
+use super::notice_text::TELEGRAM_TEXT_LIMIT;
+use super::*;
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use proptest::option;
+use proptest::prelude::*;
+use proptest::sample::{Index, select};
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::collections::HashMap;
+
+const ORDER: &str = "R246801357";
+const STORE: &str = "77-001";
+/// Not in the routing: its notices go to the default chat.
+const OTHER_STORE: &str = "99-001";
+/// The one sku the catalog names (with a name longer than any shown).
+const CATALOG_SKU: &str = "CAT";
+
+/// When the marketplace stamped the creation of the fixture order.
+fn base() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 41, 7).unwrap()
+}
+
+fn sku(raw: &str) -> Sku {
+    Sku::parse(raw).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values, up to the protocol's limits
+// ---------------------------------------------------------------------------------------------
+
+/// 0..=1_000_000 with at most three decimals (weighed goods in kilograms).
+fn quantity() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        (1i64..=5).prop_map(Decimal::from),
+        Just(Decimal::ZERO),
+        select(vec![
+            Decimal::new(1, 3),
+            Decimal::new(999_999_999, 3),
+            Decimal::from(1_000_000),
+            Decimal::new(1_000_000_000, 3),
+        ]),
+        (0i64..=1_000_000_000).prop_map(|n| Decimal::new(n, 3)),
+    ]
+}
+
+/// 0..=10^10 with at most four decimals.
+fn money() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        (1i64..=1000).prop_map(Decimal::from),
+        Just(Decimal::ZERO),
+        select(vec![
+            Decimal::new(1, 4),
+            Decimal::new(99_999_999_999_999, 4),
+            Decimal::from(10_000_000_000i64),
+            Decimal::new(100_000_000_000_000, 4),
+        ]),
+        (0i64..=100_000_000_000_000).prop_map(|n| Decimal::new(n, 4)),
+    ]
+}
+
+/// A few skus that recur across events (and within one), or one of many.
+fn sku_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        1 => select(vec!["A", "B", "C", CATALOG_SKU]).prop_map(str::to_owned),
+        1 => "[0-9]{13}",
+    ]
+}
+
+/// Words a picker reads, sometimes long and full of what HTML must escape and of emoji (two
+/// UTF-16 units each).
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => select(vec!["Молоко", "Хлеб", "Яблоки Гала"]).prop_map(str::to_owned),
+        1 => "[<>&\"a-zа-я😀\\n ]{1,400}",
+    ]
+}
+
+fn free_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => select(vec!["Домофон 45", "Москва, ул. Лесная, д. 5"]).prop_map(str::to_owned),
+        1 => "[<>&\"a-zа-я😀\\n ]{1,3000}",
+    ]
+}
+
+/// Sent as a value, sent as null (clears the field) or not sent.
+fn sent<T: std::fmt::Debug + Clone>(
+    value: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Option<Option<T>>> {
+    option::of(option::of(value))
+}
+
+fn window_time() -> impl Strategy<Value = DateTime<FixedOffset>> {
+    (0i64..=48).prop_map(|hours| {
+        (base() + Duration::hours(hours)).with_timezone(&FixedOffset::east_opt(3 * 3600).unwrap())
+    })
+}
+
+prop_compose! {
+    fn position()(
+        id in sku_text(),
+        name in option::of(name()),
+        original_quantity in option::of(quantity()),
+        quantity in quantity(),
+        weight in option::of(select(vec!["970", "", "1500"]).prop_map(str::to_owned)),
+        prices in (
+            option::of(money()),
+            option::of(money()),
+            option::of(money()),
+            option::of(money()),
+        ),
+        replaced_by in option::of(sku_text()),
+    ) -> Position {
+        Position {
+            sku: sku(&id),
+            name,
+            original_quantity,
+            quantity,
+            weight,
+            price: prices.0,
+            discount_price: prices.1,
+            total_price: prices.2,
+            total_discount_price: prices.3,
+            replaced_by,
+        }
+    }
+}
+
+/// Mostly a basket, sometimes an order long enough to come in parts. Unless `repeats`, each sku
+/// comes once, as the protocol hands compositions over (it merges a repeated sku into one line).
+fn composition(repeats: bool) -> BoxedStrategy<Vec<Position>> {
+    let position = position().boxed();
+    let any = prop_oneof![
+        4 => prop::collection::vec(position.clone(), 0..6),
+        1 => prop::collection::vec(position, 20..200),
+    ];
+    if repeats {
+        return any.boxed();
+    }
+    any.prop_map(|mut positions| {
+        let mut seen = std::collections::HashSet::new();
+        positions.retain(|p| seen.insert(p.sku.clone()));
+        positions
+    })
+    .boxed()
+}
+
+fn totals() -> impl Strategy<Value = Totals> {
+    (option::of(money()), option::of(money())).prop_map(|(total_price, discount_total_price)| {
+        Totals {
+            total_price,
+            discount_total_price,
+        }
+    })
+}
+
+fn reference() -> impl Strategy<Value = Reference> {
+    let store = prop_oneof![
+        3 => Just(Some(STORE)),
+        1 => Just(Some(OTHER_STORE)),
+        1 => Just(None),
+    ];
+    (option::of(Just("uuid-1")), store).prop_map(|(uuid, store)| Reference {
+        order_uuid: uuid.map(str::to_owned),
+        store_id: store.map(|s| StoreId::parse(s).unwrap()),
+    })
+}
+
+prop_compose! {
+    fn snapshot(repeats: bool)(
+        reference in reference(),
+        customer in (sent(name()), sent(Just("+79161234567".to_owned()))),
+        address in sent(free_text()),
+        window in (sent(window_time()), sent(window_time())),
+        words in (sent(free_text()), sent(name()), sent(name())),
+        payment_methods in option::of(prop::collection::vec(name(), 0..3)),
+        lines in option::of(composition(repeats)),
+        totals in option::of(totals()),
+    ) -> Snapshot {
+        Snapshot {
+            reference,
+            customer_name: customer.0,
+            customer_phone: customer.1,
+            address,
+            delivery_from: window.0,
+            delivery_to: window.1,
+            comment: words.0,
+            shipment_method: words.1,
+            replacement_policy: words.2,
+            payment_methods,
+            lines,
+            totals,
+        }
+    }
+}
+
+// Boxed: the event's strategy types nest deep enough to overflow a test thread's stack.
+fn body(repeats: bool) -> BoxedStrategy<EventBody> {
+    let payment = (
+        reference(),
+        option::of(composition(repeats)),
+        option::of(totals()),
+    )
+        .prop_map(|(reference, lines, totals)| Payment {
+            reference,
+            lines,
+            totals,
+        });
+    let cancellation = option::of(
+        (option::of(name()), option::of(free_text()))
+            .prop_map(|(slug, description)| Cancellation { slug, description }),
+    );
+    let notice = (reference(), cancellation).prop_map(|(reference, cancellation)| CancelNotice {
+        reference,
+        cancellation,
+    });
+    let snapshot = snapshot(repeats).boxed();
+    // A cancellation ends a history early, so it comes less often than the rest.
+    prop_oneof![
+        2 => snapshot.clone().prop_map(EventBody::Created),
+        4 => snapshot.prop_map(EventBody::Changed),
+        3 => payment.prop_map(EventBody::Paid),
+        2 => reference().prop_map(EventBody::Received),
+        2 => reference().prop_map(EventBody::Delivered),
+        1 => notice.prop_map(EventBody::Cancelled),
+    ]
+    .boxed()
+}
+
+/// An event about the one order, stamped (or not) within ten hours of its creation, so that a
+/// change may arrive older than the composition it would replace.
+fn event(repeats: bool) -> impl Strategy<Value = OrderEvent> {
+    (body(repeats), option::of(0i64..=600)).prop_map(about_the_order)
+}
+
+fn about_the_order((body, minutes): (EventBody, Option<i64>)) -> OrderEvent {
+    OrderEvent {
+        order_id: OrderId::parse(ORDER).unwrap(),
+        sent_at: minutes.map(|m| base() + Duration::minutes(m)),
+        body,
+        raw_payload: json!({ "originalOrderId": ORDER }),
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Send(Box<OrderEvent>),
+    /// An event sent before comes again: a retry, or the copy a second instance received.
+    Resend(Index),
+}
+
+/// Most histories open with a creation, as the marketplace's do; the rest start anywhere.
+fn steps(repeats: bool) -> impl Strategy<Value = Vec<Step>> {
+    let step = prop_oneof![
+        3 => event(repeats).prop_map(|event| Step::Send(Box::new(event))),
+        1 => any::<Index>().prop_map(Step::Resend),
+    ];
+    let creation = (
+        snapshot(repeats).prop_map(EventBody::Created),
+        option::of(0i64..=600),
+    )
+        .prop_map(|sent| Step::Send(Box::new(about_the_order(sent))));
+    (
+        option::weighted(0.75, creation),
+        prop::collection::vec(step, 1..16),
+    )
+        .prop_map(|(first, rest)| first.into_iter().chain(rest).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fold
+// ---------------------------------------------------------------------------------------------
+
+struct World {
+    settings: Settings,
+    routing: Routing,
+    catalog: Catalog,
+}
+
+impl World {
+    /// Store 77-001 routed to two chats, every other store to the default chat; one sku in the
+    /// catalog.
+    fn new() -> World {
+        let mut routing = Routing::default();
+        routing.stores.insert(
+            STORE.to_owned(),
+            StoreRoute {
+                name: Some("Лесная".to_owned()),
+                store_chat: Some("-1001".to_owned()),
+                pickers_chat: Some("-1002".to_owned()),
+                timezone: None,
+            },
+        );
+        routing.default_chat = Some("-1".to_owned());
+        let mut catalog = Catalog::new();
+        catalog.insert(
+            sku(CATALOG_SKU),
+            CatalogItem {
+                name: "Сыр <Российский> & 😀 ".repeat(40),
+                unit: Some("кг".to_owned()),
+            },
+        );
+        World {
+            settings: Settings::default(),
+            routing,
+            catalog,
+        }
+    }
+}
+
+/// What the database would hold for the order after each event, and what it has seen.
+struct History<'w> {
+    world: &'w World,
+    now: DateTime<Utc>,
+    doc: Option<OrderDocument>,
+    numbers_drawn: u64,
+    number: Option<String>,
+    first_created: Option<Answer>,
+    written_off: HashMap<Sku, Decimal>,
+}
+
+fn lines_of(doc: &OrderDocument) -> Vec<(Sku, Decimal)> {
+    doc.lines
+        .iter()
+        .map(|line| (line.sku.clone(), line.quantity))
+        .collect()
+}
+
+fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items
+}
+
+impl<'w> History<'w> {
+    fn new(world: &'w World) -> Self {
+        History {
+            world,
+            now: base(),
+            doc: None,
+            numbers_drawn: 0,
+            number: None,
+            first_created: None,
+            written_off: HashMap::new(),
+        }
+    }
+
+    /// One request, as the store runs it, a minute after the previous one.
+    fn deliver(&mut self, event: &OrderEvent) -> Result<Decision, TestCaseError> {
+        self.now += Duration::minutes(1);
+        let before = self.doc.clone();
+        let number_seq = needs_number(before.as_ref(), event).then(|| {
+            self.numbers_drawn += 1;
+            self.numbers_drawn
+        });
+        prop_assert!(
+            self.numbers_drawn <= 1,
+            "a second partner number was drawn for one order"
+        );
+        let ctx = Context {
+            now: self.now,
+            settings: &self.world.settings,
+            routing: &self.world.routing,
+            catalog: &self.world.catalog,
+            number_seq,
+        };
+        let decision = apply(before.as_ref(), event, &ctx);
+        prop_assert_ne!(
+            &decision.answer,
+            &Answer::Retry,
+            "503 though the number was drawn as asked: {}",
+            decision.detail
+        );
+        if let Some(doc) = &decision.document {
+            self.doc = Some(doc.clone());
+        }
+        self.check_number(&decision)?;
+        self.check_flags(before.as_ref())?;
+        self.check_stock(before.as_ref(), &decision)?;
+        check_notices(&decision)?;
+        // A known order's creation is answered, not announced (DESIGN 4.1); a shipped order's
+        // cancellation has nothing for the pickers to put back (4.6).
+        let known = matches!(event.body, EventBody::Created(_)) && before.is_some();
+        let after_shipment = matches!(event.body, EventBody::Cancelled(_))
+            && before.as_ref().is_some_and(|b| b.shipped);
+        prop_assert!(
+            !(known || after_shipment) || decision.notices.is_empty(),
+            "{} queued {} notices",
+            event.kind().as_str(),
+            decision.notices.len()
+        );
+        Ok(decision)
+    }
+
+    /// One partner number per order, never changed once assigned, and always the one answered.
+    fn check_number(&mut self, decision: &Decision) -> Result<(), TestCaseError> {
+        if let Some(doc) = &self.doc {
+            match (&self.number, &doc.number) {
+                (Some(kept), now) => prop_assert_eq!(
+                    now.as_ref(),
+                    Some(kept),
+                    "the partner number changed or was lost"
+                ),
+                (None, Some(new)) => self.number = Some(new.clone()),
+                (None, None) => {}
+            }
+        }
+        if let Answer::Created { number, .. } = &decision.answer {
+            prop_assert_eq!(Some(number), self.number.as_ref());
+            match &self.first_created {
+                Some(first) => prop_assert_eq!(
+                    first,
+                    &decision.answer,
+                    "a repeated creation is answered differently"
+                ),
+                None => self.first_created = Some(decision.answer.clone()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Locked once paid, shipped or cancelled; no flag is ever undone; the status follows
+    /// cancelled > delivered > shipped > paid > new.
+    fn check_flags(&self, before: Option<&OrderDocument>) -> Result<(), TestCaseError> {
+        let Some(doc) = &self.doc else {
+            return Ok(());
+        };
+        let flags = |d: &OrderDocument| {
+            [
+                ("locked", d.locked),
+                ("paid", d.paid),
+                ("shipped", d.shipped),
+                ("delivered", d.delivered),
+                ("cancelled", d.cancelled),
+            ]
+        };
+        prop_assert!(
+            doc.locked || !(doc.paid || doc.shipped || doc.delivered || doc.cancelled),
+            "open to changes though {:?}",
+            flags(doc)
+        );
+        prop_assert!(!doc.delivered || doc.shipped, "delivered but not shipped");
+        let expected = if doc.cancelled {
+            Status::Cancelled
+        } else if doc.delivered {
+            Status::Delivered
+        } else if doc.shipped {
+            Status::Shipped
+        } else if doc.paid {
+            Status::Paid
+        } else {
+            Status::New
+        };
+        prop_assert_eq!(doc.status(), expected);
+        if let Some(before) = before {
+            for ((name, was), (_, is)) in flags(before).into_iter().zip(flags(doc)) {
+                prop_assert!(!was || is, "{} was undone", name);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stock leaves once per order and sku, at shipment, exactly as the document's lines were
+    /// then; after that the composition stays as written off.
+    fn check_stock(
+        &mut self,
+        before: Option<&OrderDocument>,
+        decision: &Decision,
+    ) -> Result<(), TestCaseError> {
+        let doc = self.doc.as_ref();
+        let shipping = before.is_some_and(|b| !b.shipped) && doc.is_some_and(|d| d.shipped);
+        prop_assert!(
+            shipping || decision.stock_moves.is_empty(),
+            "stock written off by an event that did not ship: {:?}",
+            decision.stock_moves
+        );
+        if let (Some(before), Some(doc)) = (before, doc) {
+            if before.shipped {
+                prop_assert_eq!(
+                    lines_of(before),
+                    lines_of(doc),
+                    "the composition changed after it was written off"
+                );
+            }
+            if shipping {
+                let expected: Vec<(Sku, Decimal)> = match doc.store_id {
+                    Some(_) => lines_of(before)
+                        .into_iter()
+                        .filter(|(_, quantity)| !quantity.is_zero())
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let moved: Vec<(Sku, Decimal)> = decision
+                    .stock_moves
+                    .iter()
+                    .map(|m| (m.sku.clone(), m.quantity))
+                    .collect();
+                prop_assert_eq!(
+                    sorted(moved),
+                    sorted(expected),
+                    "written off is not the composition at shipment"
+                );
+            }
+        }
+        for movement in &decision.stock_moves {
+            prop_assert_eq!(movement.order_id.as_str(), ORDER);
+            prop_assert_eq!(
+                Some(&movement.store_id),
+                doc.and_then(|d| d.store_id.as_ref())
+            );
+            prop_assert!(movement.quantity > Decimal::ZERO);
+            prop_assert!(
+                self.written_off
+                    .insert(movement.sku.clone(), movement.quantity)
+                    .is_none(),
+                "sku {} written off twice for one order: {:?}",
+                movement.sku,
+                decision.stock_moves
+            );
+        }
+        Ok(())
+    }
+
+    /// Sending `event` changed nothing: the marketplace's retry is idempotent.
+    fn deliver_again(
+        &mut self,
+        event: &OrderEvent,
+        first: Option<&Decision>,
+    ) -> Result<(), TestCaseError> {
+        let before = self.doc.clone();
+        let again = self.deliver(event)?;
+        prop_assert_eq!(&self.doc, &before, "sent again, it changed the document");
+        prop_assert!(
+            again.notices.is_empty(),
+            "sent again, it queued {} notices",
+            again.notices.len()
+        );
+        prop_assert!(
+            again.stock_moves.is_empty(),
+            "sent again, it wrote stock off"
+        );
+        if let Some(first) = first {
+            prop_assert_eq!(
+                &again.answer,
+                &first.answer,
+                "sent again, answered otherwise"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Whatever the order holds, every message fits Telegram (which counts UTF-16 units); and a
+/// request that applied nothing queues nothing and writes nothing off.
+fn check_notices(decision: &Decision) -> Result<(), TestCaseError> {
+    for notice in &decision.notices {
+        let units = notice.text.encode_utf16().count();
+        prop_assert!(
+            units <= TELEGRAM_TEXT_LIMIT,
+            "a {} notice ({}) of {} UTF-16 units",
+            notice.kind.as_str(),
+            notice.dedup_key,
+            units
+        );
+    }
+    if decision.outcome != Outcome::Applied {
+        prop_assert!(
+            decision.document.is_none()
+                && decision.notices.is_empty()
+                && decision.stock_moves.is_empty(),
+            "{:?} ({}) still did something",
+            decision.outcome,
+            decision.detail
+        );
+    }
+    Ok(())
+}
+
+fn run(steps: &[Step]) -> Result<(), TestCaseError> {
+    let world = World::new();
+    let mut history = History::new(&world);
+    let mut sent: Vec<(OrderEvent, Outcome)> = Vec::new();
+    for step in steps {
+        let (event, earlier) = match step {
+            Step::Send(event) => ((**event).clone(), None),
+            Step::Resend(which) if !sent.is_empty() => {
+                let (event, outcome) = &sent[which.index(sent.len())];
+                (event.clone(), Some(*outcome))
+            }
+            Step::Resend(_) => continue,
+        };
+        // Applied once, any event but a change is done for good: sent again at any later time
+        // it changes nothing. (A change without a timestamp is the marketplace's latest word,
+        // so it may legitimately undo a later one.)
+        let is_change = matches!(event.body, EventBody::Changed(_));
+        let decision = if earlier == Some(Outcome::Applied) && !is_change {
+            history.deliver_again(&event, None)?;
+            None
+        } else {
+            Some(history.deliver(&event)?)
+        };
+        // A retry of the very same message right away, as after a lost answer, never does more.
+        history.deliver_again(&event, decision.as_ref())?;
+        if let Some(decision) = decision {
+            sent.push((event, decision.outcome));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    /// Any history of one order keeps every invariant above after every request.
+    #[test]
+    fn any_history_of_one_order_keeps_the_invariants(steps in steps(false)) {
+        run(&steps)?;
+    }
+
+    /// The same, with compositions that name an sku more than once: the domain must not rely
+    /// on the protocol having merged them (one write-off per order and sku is the ledger's key).
+    #[test]
+    fn any_history_with_repeated_skus_keeps_the_invariants(steps in steps(true)) {
+        run(&steps)?;
+    }
+}
