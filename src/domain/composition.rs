@@ -43,6 +43,84 @@ pub enum HeaderChange {
     },
 }
 
+/// Why repeated lines of one sku cannot be merged into one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the sum with an earlier line of the same sku {0}")]
+pub struct MergeError(pub &'static str);
+
+/// One line per sku, in first-seen order: the same sku twice is one line to pick and one stock
+/// entry to write off, so its quantities and line totals add up. The document (and so the
+/// write-off) relies on this: every composition the domain is given has passed through here.
+/// A sum past `max_quantity`/`max_money` is refused, so a line never holds more than one line
+/// may; `Err` carries the index of the position whose addition failed.
+pub fn merge_repeated_skus(
+    positions: Vec<Position>,
+    max_quantity: Decimal,
+    max_money: Decimal,
+) -> Result<Vec<Position>, (usize, MergeError)> {
+    let mut merged: Vec<Position> = Vec::with_capacity(positions.len());
+    let mut index: HashMap<Sku, usize> = HashMap::with_capacity(positions.len());
+    for (i, position) in positions.into_iter().enumerate() {
+        match index.get(&position.sku) {
+            Some(&first) => {
+                add_into(&mut merged[first], position, max_quantity, max_money)
+                    .map_err(|e| (i, e))?;
+            }
+            None => {
+                index.insert(position.sku.clone(), merged.len());
+                merged.push(position);
+            }
+        }
+    }
+    Ok(merged)
+}
+
+fn add_into(
+    line: &mut Position,
+    more: Position,
+    max_quantity: Decimal,
+    max_money: Decimal,
+) -> Result<(), MergeError> {
+    fn add(
+        a: Decimal,
+        b: Decimal,
+        max: Decimal,
+        what: &'static str,
+    ) -> Result<Decimal, MergeError> {
+        a.checked_add(b)
+            .filter(|sum| *sum <= max)
+            .ok_or(MergeError(what))
+    }
+    fn add_some(
+        a: Option<Decimal>,
+        b: Option<Decimal>,
+        max: Decimal,
+        what: &'static str,
+    ) -> Result<Option<Decimal>, MergeError> {
+        match (a, b) {
+            (Some(a), Some(b)) => add(a, b, max, what).map(Some),
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+    const QUANTITY: &str = "is past the largest quantity a line may hold";
+    const MONEY: &str = "is past the largest amount a line may hold";
+    line.quantity = add(line.quantity, more.quantity, max_quantity, QUANTITY)?;
+    line.original_quantity = add_some(
+        line.original_quantity,
+        more.original_quantity,
+        max_quantity,
+        QUANTITY,
+    )?;
+    line.total_price = add_some(line.total_price, more.total_price, max_money, MONEY)?;
+    line.total_discount_price = add_some(
+        line.total_discount_price,
+        more.total_discount_price,
+        max_money,
+        MONEY,
+    )?;
+    Ok(())
+}
+
 /// The document's lines as the positions describe them; what a position leaves out (a name, the
 /// ordered quantity, a price) is kept from the line it replaces.
 pub fn lines_from_positions(positions: &[Position], current: &[OrderLine]) -> Vec<OrderLine> {

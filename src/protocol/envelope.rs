@@ -1,15 +1,17 @@
 //! The one conversion from a webhook body to a domain value.
 
 use super::error::Rejection;
-use super::scalar::{id_text, money, quantity, sent_text, sent_time, text, timestamp};
+use super::scalar::{
+    MONEY, QUANTITY, id_text, money, quantity, sent_text, sent_time, text, timestamp,
+};
 use super::wire::{OBJECT_FIELDS, WirePayload, WirePosition, WireTotal};
+use crate::domain::composition::merge_repeated_skus;
 use crate::domain::{
     CancelNotice, Cancellation, EventBody, EventKind, OrderEvent, OrderId, Payment, Position,
     Reference, Sku, Snapshot, StoreId, Totals,
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// A body that passed the protocol: an order event, or an event type we only journal.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,41 +238,15 @@ fn totals(wire: &Option<WireTotal>) -> Result<Option<Totals>, Rejection> {
 
 fn positions(wire: &Option<Vec<WirePosition>>) -> Result<Option<Vec<Position>>, Rejection> {
     let Some(list) = wire else { return Ok(None) };
-    let mut merged: Vec<Position> = Vec::with_capacity(list.len());
-    let mut index: HashMap<Sku, usize> = HashMap::with_capacity(list.len());
-    for (i, wire) in list.iter().enumerate() {
-        let at = format!("payload.positions[{i}]");
-        let position = position(wire, &at)?;
-        // The same sku twice is one line to pick and one stock entry to write off.
-        match index.get(&position.sku) {
-            Some(&same) => merge_into(&mut merged[same], position).ok_or_else(|| {
-                Rejection::invalid(
-                    &at,
-                    "the sum with an earlier line of the same sku overflows",
-                )
-            })?,
-            None => {
-                index.insert(position.sku.clone(), merged.len());
-                merged.push(position);
-            }
-        }
-    }
-    Ok(Some(merged))
-}
-
-/// Adds a repeated sku's amounts to its first line; `None` if a sum cannot be held exactly.
-fn merge_into(line: &mut Position, more: Position) -> Option<()> {
-    fn add(a: Option<Decimal>, b: Option<Decimal>) -> Option<Option<Decimal>> {
-        match (a, b) {
-            (Some(a), Some(b)) => a.checked_add(b).map(Some),
-            (a, b) => Some(a.or(b)),
-        }
-    }
-    line.quantity = line.quantity.checked_add(more.quantity)?;
-    line.original_quantity = add(line.original_quantity, more.original_quantity)?;
-    line.total_price = add(line.total_price, more.total_price)?;
-    line.total_discount_price = add(line.total_discount_price, more.total_discount_price)?;
-    Some(())
+    let positions = list
+        .iter()
+        .enumerate()
+        .map(|(i, wire)| position(wire, &format!("payload.positions[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bound = |bounds: super::scalar::Bounds| Decimal::from(bounds.max);
+    merge_repeated_skus(positions, bound(QUANTITY), bound(MONEY))
+        .map(Some)
+        .map_err(|(i, why)| Rejection::invalid(&format!("payload.positions[{i}]"), why))
 }
 
 fn position(wire: &WirePosition, at: &str) -> Result<Position, Rejection> {
