@@ -6,7 +6,7 @@ use super::records::JournalEntry;
 use super::{Rules, StoreError};
 use crate::domain::{
     self, Catalog, Context, Decision, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
-    StockMove,
+    StockMove, StoreId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -41,18 +41,24 @@ pub(crate) trait EventTx: Send {
     /// Draws the next partner-number sequence value for this order.
     async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError>;
     async fn save_order(&mut self, doc: &OrderDocument) -> Result<(), StoreError>;
+    /// The event's notes, in order, in one statement: a payment that changes 5,000 lines writes
+    /// 5,000 notes, and a statement each would not fit the marketplace's patience.
     async fn add_history(
         &mut self,
         id: &OrderId,
         at: DateTime<Utc>,
-        note: &HistoryNote,
+        notes: &[HistoryNote],
     ) -> Result<(), StoreError>;
-    /// Records the ledger entry and moves the balance; `None` when the entry already existed.
+    /// Records the ledger entries of one order at one store and moves those balances, a
+    /// statement or two for the whole order. Returns the new balance of each sku whose entry
+    /// was new; an entry that already existed writes nothing off again.
     async fn write_off(
         &mut self,
-        movement: &StockMove,
+        order: &OrderId,
+        store: &StoreId,
+        moves: &[(Sku, Decimal)],
         at: DateTime<Utc>,
-    ) -> Result<Option<Decimal>, StoreError>;
+    ) -> Result<Vec<(Sku, Decimal)>, StoreError>;
     /// Queues a notice; false when the same notice was queued before.
     async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError>;
     async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
@@ -96,16 +102,20 @@ pub(crate) async fn run<T: EventTx>(
     if let Some(doc) = &decision.document {
         tx.save_order(doc).await?;
     }
-    for note in &decision.history {
-        tx.add_history(&event.order_id, request.now, note).await?;
+    if !decision.history.is_empty() {
+        tx.add_history(&event.order_id, request.now, &decision.history)
+            .await?;
     }
     let mut negative_balances = Vec::new();
-    for movement in &decision.stock_moves {
-        if let Some(balance) = tx.write_off(movement, request.now).await?
-            && balance.is_sign_negative()
-            && !balance.is_zero()
-        {
-            negative_balances.push((movement.clone(), balance));
+    for ((order, store), moves) in moves_by_order_and_store(&decision.stock_moves) {
+        let amounts: Vec<(Sku, Decimal)> = moves
+            .values()
+            .map(|m| (m.sku.clone(), m.quantity))
+            .collect();
+        for (sku, balance) in tx.write_off(&order, &store, &amounts, request.now).await? {
+            if balance.is_sign_negative() && !balance.is_zero() {
+                negative_balances.extend(moves.get(&sku).map(|m| ((*m).clone(), balance)));
+            }
         }
     }
     for notice in &decision.notices {
@@ -128,6 +138,22 @@ pub(crate) async fn run<T: EventTx>(
         decision,
         negative_balances,
     })
+}
+
+/// A shipment's moves, grouped as the ledger keys them (one group in practice: one order, one
+/// store).
+fn moves_by_order_and_store(
+    moves: &[StockMove],
+) -> std::collections::BTreeMap<(OrderId, StoreId), std::collections::BTreeMap<Sku, &StockMove>> {
+    let mut groups: std::collections::BTreeMap<_, std::collections::BTreeMap<_, _>> =
+        Default::default();
+    for movement in moves {
+        groups
+            .entry((movement.order_id.clone(), movement.store_id.clone()))
+            .or_default()
+            .insert(movement.sku.clone(), movement);
+    }
+    groups
 }
 
 /// The domain's decision, computed on the blocking pool: a big order costs real CPU time, and

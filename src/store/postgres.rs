@@ -10,7 +10,7 @@ use super::{
 };
 use crate::domain::{
     ACTOR, Catalog, CatalogItem, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
-    StockMove,
+    StoreId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -149,18 +149,22 @@ impl EventTx for PgEventTx {
         &mut self,
         id: &OrderId,
         at: DateTime<Utc>,
-        note: &HistoryNote,
+        notes: &[HistoryNote],
     ) -> Result<(), StoreError> {
+        let column = |f: fn(&HistoryNote) -> &str| notes.iter().map(f).collect::<Vec<_>>();
         sqlx::query(
             "INSERT INTO order_history (original_order_id, at, event, outcome, detail, actor)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             SELECT $1, $2, h.event, h.outcome, h.detail, $3
+             FROM UNNEST($4::text[], $5::text[], $6::text[])
+                  WITH ORDINALITY AS h(event, outcome, detail, n)
+             ORDER BY h.n",
         )
         .bind(id.as_str())
         .bind(at)
-        .bind(&note.event)
-        .bind(note.outcome.as_str())
-        .bind(&note.detail)
         .bind(ACTOR)
+        .bind(column(|n| n.event.as_str()))
+        .bind(column(|n| n.outcome.as_str()))
+        .bind(column(|n| n.detail.as_str()))
         .execute(&mut *self.0)
         .await?;
         Ok(())
@@ -168,40 +172,44 @@ impl EventTx for PgEventTx {
 
     async fn write_off(
         &mut self,
-        movement: &StockMove,
+        order: &OrderId,
+        store: &StoreId,
+        moves: &[(Sku, Decimal)],
         at: DateTime<Utc>,
-    ) -> Result<Option<Decimal>, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO stock_ledger (original_order_id, store_id, sku, quantity, reason, at, actor)
-             VALUES ($1, $2, $3, -($4::numeric), 'shipment', $5, $6)
-             ON CONFLICT (original_order_id, sku, reason) DO NOTHING",
+    ) -> Result<Vec<(Sku, Decimal)>, StoreError> {
+        let skus: Vec<&str> = moves.iter().map(|(sku, _)| sku.as_str()).collect();
+        let quantities: Vec<String> = moves.iter().map(|(_, q)| q.to_string()).collect();
+        // Only the ledger entries that are new move a balance: a repeat writes nothing off again.
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "WITH moved AS (
+                 INSERT INTO stock_ledger (original_order_id, store_id, sku, quantity, reason, at,
+                                           actor)
+                 SELECT $1, $2, m.sku, -(m.quantity::numeric), 'shipment', $3, $4
+                 FROM UNNEST($5::text[], $6::text[]) AS m(sku, quantity)
+                 ON CONFLICT (original_order_id, sku, reason) DO NOTHING
+                 RETURNING sku, quantity
+             )
+             INSERT INTO stock_balances (store_id, sku, quantity, updated_at)
+             SELECT $2, sku, quantity, $3 FROM moved
+             ON CONFLICT (store_id, sku) DO UPDATE
+                 SET quantity = stock_balances.quantity + excluded.quantity, updated_at = $3
+             RETURNING sku, quantity::text",
         )
-        .bind(movement.order_id.as_str())
-        .bind(movement.store_id.as_str())
-        .bind(movement.sku.as_str())
-        .bind(movement.quantity.to_string())
+        .bind(order.as_str())
+        .bind(store.as_str())
         .bind(at)
         .bind(ACTOR)
-        .execute(&mut *self.0)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            return Ok(None);
-        }
-        let balance: String = sqlx::query_scalar(
-            "INSERT INTO stock_balances (store_id, sku, quantity, updated_at)
-             VALUES ($1, $2, -($3::numeric), $4)
-             ON CONFLICT (store_id, sku) DO UPDATE
-                 SET quantity = stock_balances.quantity - $3::numeric, updated_at = $4
-             RETURNING quantity::text",
-        )
-        .bind(movement.store_id.as_str())
-        .bind(movement.sku.as_str())
-        .bind(movement.quantity.to_string())
-        .bind(at)
-        .fetch_one(&mut *self.0)
+        .bind(&skus)
+        .bind(&quantities)
+        .fetch_all(&mut *self.0)
         .await?;
-        parse_decimal(&balance).map(Some)
+        rows.into_iter()
+            .map(|(sku, balance)| {
+                let sku = Sku::parse(&sku)
+                    .map_err(|e| StoreError::Corrupt(format!("ledger sku {sku:?}: {e}")))?;
+                Ok((sku, parse_decimal(&balance)?))
+            })
+            .collect()
     }
 
     async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {

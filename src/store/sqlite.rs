@@ -10,17 +10,23 @@ use super::{
 };
 use crate::domain::{
     ACTOR, Catalog, CatalogItem, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
-    StockMove,
+    StoreId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A list bound as one JSON text, for `json_each`: one statement for a whole order.
+fn json_text<T: serde::Serialize>(rows: &T) -> Result<String, StoreError> {
+    serde_json::to_string(rows).map_err(|e| StoreError::Corrupt(format!("statement rows: {e}")))
+}
 
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
@@ -87,8 +93,7 @@ impl EventTx for SqliteEventTx {
     async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError> {
         // One statement for the whole order, as PostgreSQL's `= ANY($1)`: a big order must not
         // cost a query per line.
-        let keys = serde_json::to_string(&skus.iter().map(Sku::as_str).collect::<Vec<_>>())
-            .map_err(|e| StoreError::Corrupt(format!("sku list: {e}")))?;
+        let keys = json_text(&skus.iter().map(Sku::as_str).collect::<Vec<_>>())?;
         let rows = sqlx::query(
             "SELECT sku, name, unit FROM catalog WHERE sku IN (SELECT value FROM json_each(?))",
         )
@@ -148,18 +153,23 @@ impl EventTx for SqliteEventTx {
         &mut self,
         id: &OrderId,
         at: DateTime<Utc>,
-        note: &HistoryNote,
+        notes: &[HistoryNote],
     ) -> Result<(), StoreError> {
+        let rows: Vec<[&str; 3]> = notes
+            .iter()
+            .map(|n| [n.event.as_str(), n.outcome.as_str(), n.detail.as_str()])
+            .collect();
+        // json_each walks the array in order, so the ids follow the notes.
         sqlx::query(
             "INSERT INTO order_history (original_order_id, at, event, outcome, detail, actor)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             SELECT ?1, ?2, json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+                    json_extract(value, '$[2]'), ?3
+             FROM json_each(?4) ORDER BY key",
         )
         .bind(id.as_str())
         .bind(at)
-        .bind(&note.event)
-        .bind(note.outcome.as_str())
-        .bind(&note.detail)
         .bind(ACTOR)
+        .bind(json_text(&rows)?)
         .execute(&mut *self.0)
         .await?;
         Ok(())
@@ -167,59 +177,83 @@ impl EventTx for SqliteEventTx {
 
     async fn write_off(
         &mut self,
-        movement: &StockMove,
+        order: &OrderId,
+        store: &StoreId,
+        moves: &[(Sku, Decimal)],
         at: DateTime<Utc>,
-    ) -> Result<Option<Decimal>, StoreError> {
-        let inserted = sqlx::query(
+    ) -> Result<Vec<(Sku, Decimal)>, StoreError> {
+        let entries: Vec<[String; 2]> = moves
+            .iter()
+            .map(|(sku, quantity)| [sku.to_string(), (-*quantity).to_string()])
+            .collect();
+        // Only the entries that are new come back: a repeat writes nothing off again.
+        let inserted: Vec<String> = sqlx::query_scalar(
             "INSERT INTO stock_ledger (original_order_id, store_id, sku, quantity, reason, at, actor)
-             VALUES (?, ?, ?, ?, 'shipment', ?, ?)
-             ON CONFLICT (original_order_id, sku, reason) DO NOTHING",
+             SELECT ?1, ?2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), 'shipment',
+                    ?3, ?4
+             FROM json_each(?5) WHERE true
+             ON CONFLICT (original_order_id, sku, reason) DO NOTHING
+             RETURNING sku",
         )
-        .bind(movement.order_id.as_str())
-        .bind(movement.store_id.as_str())
-        .bind(movement.sku.as_str())
-        .bind((-movement.quantity).to_string())
+        .bind(order.as_str())
+        .bind(store.as_str())
         .bind(at)
         .bind(ACTOR)
-        .execute(&mut *self.0)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            return Ok(None);
-        }
-        // SQLite has no decimal type: the balance is exact text, added up here under the write lock.
-        let current: Option<String> = sqlx::query_scalar(
-            "SELECT quantity FROM stock_balances WHERE store_id = ? AND sku = ?",
-        )
-        .bind(movement.store_id.as_str())
-        .bind(movement.sku.as_str())
-        .fetch_optional(&mut *self.0)
+        .bind(json_text(&entries)?)
+        .fetch_all(&mut *self.0)
         .await?;
-        let before = current
-            .as_deref()
-            .map(parse_decimal)
-            .transpose()?
-            .unwrap_or_default();
-        let balance = before.checked_sub(movement.quantity).ok_or_else(|| {
-            StoreError::Arithmetic(format!(
-                "stock balance of {:?} at store {:?} ({before}) cannot be written down by {}",
-                movement.sku.as_str(),
-                movement.store_id.as_str(),
-                movement.quantity
-            ))
-        })?;
+        if inserted.is_empty() {
+            return Ok(Vec::new());
+        }
+        // SQLite has no decimal type: balances are exact text, added up here under the write lock.
+        let current: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
+            "SELECT sku, quantity FROM stock_balances
+             WHERE store_id = ?1 AND sku IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(store.as_str())
+        .bind(json_text(&inserted)?)
+        .fetch_all(&mut *self.0)
+        .await?
+        .into_iter()
+        .collect();
+        let quantities: HashMap<&str, Decimal> =
+            moves.iter().map(|(sku, q)| (sku.as_str(), *q)).collect();
+        let mut balances = Vec::with_capacity(inserted.len());
+        for sku in &inserted {
+            let quantity = quantities.get(sku.as_str()).copied().unwrap_or_default();
+            let before = current
+                .get(sku)
+                .map(|text| parse_decimal(text))
+                .transpose()?
+                .unwrap_or_default();
+            let balance = before.checked_sub(quantity).ok_or_else(|| {
+                StoreError::Arithmetic(format!(
+                    "stock balance of {sku:?} at store {:?} ({before}) cannot be written down by \
+                     {quantity}",
+                    store.as_str()
+                ))
+            })?;
+            let sku = Sku::parse(sku)
+                .map_err(|e| StoreError::Corrupt(format!("ledger sku {sku:?}: {e}")))?;
+            balances.push((sku, balance));
+        }
+        let rows: Vec<[String; 2]> = balances
+            .iter()
+            .map(|(sku, balance)| [sku.to_string(), balance.to_string()])
+            .collect();
         sqlx::query(
-            "INSERT INTO stock_balances (store_id, sku, quantity, updated_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO stock_balances (store_id, sku, quantity, updated_at)
+             SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2
+             FROM json_each(?3) WHERE true
              ON CONFLICT (store_id, sku) DO UPDATE SET quantity = excluded.quantity,
                                                        updated_at = excluded.updated_at",
         )
-        .bind(movement.store_id.as_str())
-        .bind(movement.sku.as_str())
-        .bind(balance.to_string())
+        .bind(store.as_str())
         .bind(at)
+        .bind(json_text(&rows)?)
         .execute(&mut *self.0)
         .await?;
-        Ok(Some(balance))
+        Ok(balances)
     }
 
     async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
