@@ -9,6 +9,7 @@ mod support;
 
 mod catalog;
 mod concurrency;
+mod delivery;
 mod lifecycle;
 mod numbering;
 mod reading;
