@@ -1,5 +1,6 @@
 //! Databases for the test suites: a fresh SQLite file or a fresh database on the throw-away
-//! PostgreSQL cluster that `scripts/test` starts. Not part of the service.
+//! PostgreSQL cluster that `scripts/test` starts, and the macro that runs a scenario on both.
+//! Not part of the service.
 
 use sqlx::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +38,45 @@ fn unique_name(prefix: &str) -> String {
         COUNTER.fetch_add(1, Ordering::Relaxed),
         nanos
     )
+}
+
+/// The same scenario, once per backend: the tests `<scenario>::sqlite` and
+/// `<scenario>::postgres`.
+///
+/// - `on_both_backends!(a, b)` calls `a(Backend)`: the scenario opens what it needs itself.
+/// - `on_both_backends!(runner => a, b)` calls `runner(Backend, a)`: the runner gives the story
+///   its fresh, migrated store (the conformance suite's stories).
+///
+/// Both are multi-threaded, so that concurrent requests in a scenario really overlap.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! on_both_backends {
+    ($runner:ident => $($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$runner($crate::test_support::Backend::Sqlite, super::$scenario).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$runner($crate::test_support::Backend::Postgres, super::$scenario).await
+            }
+        }
+    )*};
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$scenario($crate::test_support::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$scenario($crate::test_support::Backend::Postgres).await
+            }
+        }
+    )*};
 }
 
 /// A URL of a database nobody else uses, or `None` when PostgreSQL is not available.

@@ -11,9 +11,6 @@ pub mod records;
 pub mod sqlite;
 mod sqlite_delivery;
 
-#[cfg(test)]
-mod conformance;
-
 pub use apply_event::{Applied, EventRequest};
 pub use delivery::{ClaimedNotice, NoticeClaim, Requeue, SendLimits, Settlement};
 pub use records::*;

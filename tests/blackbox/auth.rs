@@ -1,5 +1,5 @@
 use crate::harness::{Backend, ROTATED_TOKEN, TestApp, fixture};
-use crate::on_both_backends;
+use orders_hook::on_both_backends;
 
 on_both_backends!(only_a_configured_client_token_is_admitted);
 

@@ -1,5 +1,5 @@
 use crate::harness::{Backend, HOOK, TOKEN, TestApp, fixture};
-use crate::on_both_backends;
+use orders_hook::on_both_backends;
 use serde_json::{Value, json};
 
 on_both_backends!(

@@ -1,6 +1,6 @@
 use crate::harness::{Backend, TestApp, fixture, fixture_for};
-use crate::on_both_backends;
 use futures::future::join_all;
+use orders_hook::on_both_backends;
 use std::collections::HashSet;
 
 on_both_backends!(

@@ -1,5 +1,5 @@
 use crate::harness::{Backend, TestApp, fixture};
-use crate::on_both_backends;
+use orders_hook::on_both_backends;
 use sqlx::Connection;
 
 on_both_backends!(a_stuck_database_gets_503_and_the_retry_finds_nothing_half_done);

@@ -233,21 +233,3 @@ pub fn decimal_text(value: &Value) -> String {
         .map(|d| d.normalize().to_string())
         .unwrap_or(text)
 }
-
-/// The same scenario, once per backend.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$scenario($crate::harness::Backend::Sqlite).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                super::$scenario($crate::harness::Backend::Postgres).await
-            }
-        }
-    )*};
-}

@@ -5,10 +5,10 @@
 
 use crate::flaky_store::{FlakyStore, PANICKING_ORDER};
 use crate::harness::{Backend, HOOK, TOKEN, TestApp, fixture, fixture_for};
-use crate::on_both_backends;
 use orders_hook::config::Secret;
 use orders_hook::http::auth::TokenSet;
 use orders_hook::http::{AppState, router};
+use orders_hook::on_both_backends;
 use orders_hook::protocol::envelope::MAX_LINES;
 use orders_hook::store::{Rules, Store};
 use serde_json::{Value, json};

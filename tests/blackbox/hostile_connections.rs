@@ -4,8 +4,8 @@
 //! Timings here are bounds with generous margins, not measurements.
 
 use crate::harness::{Backend, HOOK, TOKEN, TestApp, eventually, fixture};
-use crate::on_both_backends;
 use crate::served_binary::ServedBinary;
+use orders_hook::on_both_backends;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};

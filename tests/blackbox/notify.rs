@@ -3,7 +3,7 @@
 
 use crate::fake_telegram::{BOT_TOKEN, FakeTelegram};
 use crate::harness::{Backend, TestApp, eventually, fixture, fixture_for};
-use crate::on_both_backends;
+use orders_hook::on_both_backends;
 use serde_json::{Value, json};
 use std::time::Duration;
 

@@ -5,10 +5,10 @@
 use crate::fake_telegram::{BOT_TOKEN, FakeTelegram, Reply};
 use crate::flaky_store::FlakyStore;
 use crate::harness::{Backend, TestApp, fixture, fixture_for};
-use crate::on_both_backends;
 use chrono::Utc;
 use orders_hook::config::Secret;
 use orders_hook::notify::{BotApi, ManualClock, NotifySettings, RetryPolicy, Worker};
+use orders_hook::on_both_backends;
 use orders_hook::store::NoticeClaim;
 use serde_json::json;
 use std::collections::HashMap;

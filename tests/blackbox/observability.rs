@@ -1,5 +1,5 @@
 use crate::harness::{Backend, TestApp, fixture};
-use crate::on_both_backends;
+use orders_hook::on_both_backends;
 
 on_both_backends!(health_readiness_and_metrics_answer);
 

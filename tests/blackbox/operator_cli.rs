@@ -1,6 +1,6 @@
 use crate::fake_telegram::{BOT_TOKEN, FakeTelegram, Reply};
 use crate::harness::{Backend, TestApp, eventually, fixture, fixture_for};
-use crate::on_both_backends;
+use orders_hook::on_both_backends;
 use serde_json::{Value, json};
 use std::io::Read;
 use std::process::{Command, Stdio};

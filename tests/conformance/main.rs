@@ -1,0 +1,18 @@
+//! The storage contract as stories (DESIGN sections 3-7), each run against SQLite and PostgreSQL.
+//! A story only speaks the `Store` trait: the fixture bodies go through `protocol::parse`, as
+//! the hook would send them, and every guarantee is checked by reading the store back.
+//! The PostgreSQL variants need the throw-away cluster of `scripts/test`; without it they skip
+//! with a loud message.
+
+mod runner;
+mod support;
+
+mod catalog;
+mod concurrency;
+mod delivery;
+mod lifecycle;
+mod numbering;
+mod reading;
+mod repeats;
+mod startup;
+mod tombstones;
