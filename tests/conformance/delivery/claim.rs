@@ -97,6 +97,7 @@ async fn an_expired_lease_is_taken_over_as_a_possible_repeat(outbox: Outbox) {
 
     // The late worker's word no longer counts; the new holder's does, and the mark stays.
     let retry = |when| Settlement::Retry {
+        maybe_sent: false,
         at: when,
         error: "502 Bad Gateway".to_owned(),
     };

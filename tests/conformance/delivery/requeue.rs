@@ -13,6 +13,7 @@ on_both_backends!(
 
 fn refused() -> Settlement {
     Settlement::Failed {
+        maybe_sent: false,
         error: "Bad Request: chat not found".to_owned(),
     }
 }

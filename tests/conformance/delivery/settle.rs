@@ -52,11 +52,13 @@ async fn sent_is_recorded_whoever_holds_the_lease_and_only_once(outbox: Outbox) 
     let before = outbox.row(ids[0]).await;
     assert!(!outbox.settle(ids[0], "w1", sent(Some(102), at(2))).await);
     let retry = Settlement::Retry {
+        maybe_sent: false,
         at: at(3),
         error: "502 Bad Gateway".to_owned(),
     };
     assert!(!outbox.settle(ids[0], "w1", retry).await);
     let failed = Settlement::Failed {
+        maybe_sent: false,
         error: "Forbidden: bot was kicked".to_owned(),
     };
     assert!(!outbox.settle(ids[0], "w1", failed).await);
@@ -68,6 +70,7 @@ async fn a_retry_sets_the_next_attempt(outbox: Outbox) {
     let ids = outbox.created("R-1", at(0)).await;
     assert_eq!(outbox.claim("w1", at(1)).await.len(), 2);
     let retry = Settlement::Retry {
+        maybe_sent: false,
         at: at(1) + secs(30),
         error: "502 Bad Gateway".to_owned(),
     };
@@ -104,6 +107,7 @@ async fn a_failure_parks_the_notice(outbox: Outbox) {
     let ids = outbox.created("R-1", at(0)).await;
     assert_eq!(outbox.claim("w1", at(1)).await.len(), 2);
     let failed = Settlement::Failed {
+        maybe_sent: false,
         error: "Bad Request: chat not found".to_owned(),
     };
 
