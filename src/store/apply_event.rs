@@ -65,6 +65,15 @@ pub(crate) trait EventTx: Send {
     async fn commit(self) -> Result<(), StoreError>;
 }
 
+fn event_lines(event: &OrderEvent) -> usize {
+    use crate::domain::EventBody;
+    match &event.body {
+        EventBody::Created(s) | EventBody::Changed(s) => s.lines.as_ref().map_or(0, Vec::len),
+        EventBody::Paid(p) => p.lines.as_ref().map_or(0, Vec::len),
+        _ => 0,
+    }
+}
+
 fn skus_involved(current: Option<&OrderDocument>, event: &OrderEvent) -> Vec<Sku> {
     use crate::domain::EventBody;
     let mut skus: Vec<Sku> = current
@@ -156,9 +165,13 @@ fn moves_by_order_and_store(
     groups
 }
 
-/// The domain's decision, computed on the blocking pool: a big order costs real CPU time, and
-/// only off the async task can the request's deadline fire while it is being computed (the
-/// transaction is then dropped and rolls back).
+/// Orders up to this many lines (in the document and the event together) are decided in place:
+/// that takes microseconds, less than a hop to another thread.
+const DECIDED_IN_PLACE: usize = 256;
+
+/// The domain's decision. A big order costs real CPU time, and only off the async task can the
+/// request's deadline fire while it is being computed (the transaction is then dropped and rolls
+/// back): so a big order is decided on the blocking pool.
 async fn decide(
     current: Option<OrderDocument>,
     event: &OrderEvent,
@@ -167,6 +180,17 @@ async fn decide(
     number_seq: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<Decision, StoreError> {
+    let lines = current.as_ref().map_or(0, |doc| doc.lines.len()) + event_lines(event);
+    if lines <= DECIDED_IN_PLACE {
+        let ctx = Context {
+            now,
+            settings: &rules.settings,
+            routing: &rules.routing,
+            catalog: &catalog,
+            number_seq,
+        };
+        return Ok(domain::apply(current.as_ref(), event, &ctx));
+    }
     let (event, rules) = (event.clone(), rules.clone());
     tokio::task::spawn_blocking(move || {
         let ctx = Context {
