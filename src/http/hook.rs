@@ -4,8 +4,8 @@
 use super::auth::CLIENT_TOKEN_HEADER;
 use super::error::ApiError;
 use super::{AppState, BODY_LIMIT};
-use crate::domain::{Answer, EventKind, Outcome};
-use crate::protocol::{self, Incoming, Label};
+use crate::domain::{EventKind, Outcome};
+use crate::protocol::{self, Incoming, Label, reply};
 use crate::store::{Applied, EventRequest, JournalEntry};
 use crate::telemetry::names;
 use axum::Json;
@@ -13,10 +13,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use futures_util::FutureExt;
 use http_body_util::BodyExt;
-use serde_json::json;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
@@ -91,7 +90,7 @@ pub async fn receive(
     // Refused from the declared length before a byte is read, so that a client that asked
     // `Expect: 100-continue` is not invited to send its 20 MB first.
     if declared_length(&headers).is_some_and(|length| length > BODY_LIMIT as u64) {
-        return refuse(&state, &seen, body_too_large()).await;
+        return refuse(&state, &seen, ApiError::body_too_large()).await;
     }
     let body = match read_body(body, state.read_timeout).await {
         Ok(body) => body,
@@ -141,21 +140,15 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
-fn body_too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
-        "the body is larger than 1 MiB",
-    )
-}
-
 /// Reads the body, at most `BODY_LIMIT` bytes and within `timeout`: the marketplace never takes
 /// longer to send, and a client that trickles its body must not hold a connection forever.
 async fn read_body(body: axum::body::Body, timeout: Duration) -> Result<Bytes, ApiError> {
     let limited = http_body_util::Limited::new(body, BODY_LIMIT);
     match tokio::time::timeout(timeout, limited.collect()).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(body_too_large()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(ApiError::body_too_large())
+        }
         Ok(Err(error)) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "unreadable_body",
@@ -193,16 +186,10 @@ fn panicked(state: &AppState, seen: &Seen, panic: &(dyn std::any::Any + Send)) -
 }
 
 async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
-    let event = match protocol::parse(body) {
-        Ok(Incoming::Order(event)) => event,
-        Ok(Incoming::Other {
-            event_type,
-            order_id,
-        }) => {
-            seen.label = Label {
-                event_type: Some(event_type.clone()),
-                order_id,
-            };
+    let (event, label) = match protocol::parse_labelled(body) {
+        Ok((Incoming::Order(event), label)) => (event, label),
+        Ok((Incoming::Other { event_type, .. }, label)) => {
+            seen.label = label;
             let detail = format!("event type {event_type} is not handled: journaled only");
             if let Err(error) = state
                 .store
@@ -219,17 +206,12 @@ async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
         }
         Err((rejection, label)) => {
             seen.label = label;
-            let status = if rejection.code == protocol::Rejection::TOO_MANY_LINES {
-                StatusCode::PAYLOAD_TOO_LARGE
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            let error = ApiError::new(status, rejection.code, rejection.detail);
-            return refuse(state, seen, error).await;
+            return refuse(state, seen, ApiError::rejected(rejection)).await;
         }
     };
+    // The journal keeps the marketplace's own spelling of the event, and the order id as read.
     seen.label = Label {
-        event_type: seen_event_type(body),
+        event_type: label.event_type,
         order_id: Some(event.order_id.to_string()),
     };
     let request = EventRequest {
@@ -261,15 +243,6 @@ async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
             unavailable(state, seen, "the database is unavailable; retry later")
         }
     }
-}
-
-/// The journal keeps the marketplace's own spelling of the event.
-fn seen_event_type(body: &[u8]) -> Option<String> {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()?
-        .get("event_type")?
-        .as_str()
-        .map(str::to_owned)
 }
 
 fn answer(state: &AppState, seen: &Seen, applied: Applied) -> Response {
@@ -304,24 +277,10 @@ fn answer(state: &AppState, seen: &Seen, applied: Applied) -> Response {
         detail = ?decision.detail,
         "order event applied"
     );
-    match decision.answer {
-        Answer::Created {
-            number,
-            expected_assembly_time,
-        } => Json(json!({
-            "status": "created",
-            "number": number,
-            "expectedAssemblyTime": expected_assembly_time.to_rfc3339_opts(SecondsFormat::Secs, true),
-        }))
-        .into_response(),
-        Answer::Ok => StatusCode::OK.into_response(),
-        Answer::NotFound => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "order_not_found",
-            format!("order {order} is not known yet"),
-        )
-        .into_response(),
-        Answer::Retry => ApiError::unavailable(decision.detail).into_response(),
+    match reply::decided(&decision.answer, order, &decision.detail) {
+        Ok(Some(body)) => (reply::status_of(&decision.answer), Json(body)).into_response(),
+        Ok(None) => reply::status_of(&decision.answer).into_response(),
+        Err(refusal) => refusal.into_response(),
     }
 }
 

@@ -47,6 +47,12 @@ pub fn event_kind(event_type: &str) -> Option<EventKind> {
 
 /// Parses a body. On refusal the label still says what could be read, for the journal.
 pub fn parse(body: &[u8]) -> Result<Incoming, (Rejection, Label)> {
+    parse_labelled(body).map(|(incoming, _)| incoming)
+}
+
+/// Parses a body once, and says what it was either way: the label carries the sender's own
+/// spelling of the event type (`order.updated`), which the journal keeps.
+pub fn parse_labelled(body: &[u8]) -> Result<(Incoming, Label), (Rejection, Label)> {
     let mut label = Label::default();
     let root: Value = serde_json::from_slice(body).map_err(|e| {
         (
@@ -77,10 +83,11 @@ pub fn parse(body: &[u8]) -> Result<Incoming, (Rejection, Label)> {
         .and_then(|p| id_text(p.get("originalOrderId"), "").ok().flatten());
 
     let Some(kind) = event_kind(&event_type) else {
-        return Ok(Incoming::Other {
+        let incoming = Incoming::Other {
             event_type,
-            order_id: label.order_id,
-        });
+            order_id: label.order_id.clone(),
+        };
+        return Ok((incoming, label));
     };
     let payload = match payload {
         None | Some(Value::Null) => return Err((Rejection::missing("payload"), label)),
@@ -96,8 +103,8 @@ pub fn parse(body: &[u8]) -> Result<Incoming, (Rejection, Label)> {
         )
     })?;
     let event = order_event(kind, wire, payload, timestamp(root.get("timestamp")))
-        .map_err(|rejection| (rejection, label))?;
-    Ok(Incoming::Order(Box::new(event)))
+        .map_err(|rejection| (rejection, label.clone()))?;
+    Ok((Incoming::Order(Box::new(event)), label))
 }
 
 /// serde would read a struct from a JSON array by position (`"customer": ["x", "+7"]`); the

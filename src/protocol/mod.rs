@@ -2,6 +2,7 @@
 
 pub mod envelope;
 pub mod error;
+pub mod reply;
 pub mod scalar;
 pub mod wire;
 
@@ -10,5 +11,6 @@ mod envelope_tests;
 #[cfg(test)]
 mod parse_props;
 
-pub use envelope::{Incoming, Label, event_kind, parse};
+pub use envelope::{Incoming, Label, event_kind, parse, parse_labelled};
 pub use error::Rejection;
+pub use reply::Refusal;
