@@ -6,10 +6,7 @@
 //! smoke run so that it keeps compiling and working.
 
 use futures::StreamExt;
-use orders_hook::app;
-use orders_hook::config::Config;
-use orders_hook::test_support::{Backend, fresh_database};
-use std::collections::HashMap;
+use orders_hook::test_support::{Backend, serve_for_bench};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "bench-token";
@@ -32,25 +29,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 async fn run(backend: Backend, orders: usize, concurrency: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(url) = fresh_database(backend, dir.path()).await else {
+    let Some((running, hook)) = serve_for_bench(backend, dir.path(), TOKEN, None).await else {
         return;
     };
-    let env: HashMap<&str, String> = HashMap::from([
-        ("ORDERS_HOOK_DATABASE_URL", url),
-        ("ORDERS_HOOK_CLIENT_TOKENS", TOKEN.to_owned()),
-    ]);
-    let config = Config::load_with(None, &|name| env.get(name).cloned()).expect("config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let running = app::start(
-        &config,
-        listener,
-        tokio_util::sync::CancellationToken::new(),
-    )
-    .await
-    .expect("start");
-    let hook = format!("http://{}/sbermarket/orders/hook/", running.addr);
     let client = reqwest::Client::new();
 
     let send = |order_id: String| {

@@ -8,15 +8,12 @@
 //! `cargo bench --bench largest_bodies`; under `cargo test` it makes a smaller smoke run.
 
 use chrono::Utc;
-use orders_hook::app;
-use orders_hook::config::Config;
 use orders_hook::domain::{self, Catalog, Context, OrderDocument, Routing, Settings, StoreRoute};
 use orders_hook::http::BODY_LIMIT;
 use orders_hook::protocol::envelope::MAX_LINES;
 use orders_hook::protocol::{self, Incoming};
-use orders_hook::test_support::{Backend, fixture, fresh_database};
+use orders_hook::test_support::{Backend, fixture, serve_for_bench};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "bench-token";
@@ -135,32 +132,11 @@ fn context<'a>(
 /// The whole request, through HTTP into a real database.
 async fn through_http(backend: Backend, lines: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(url) = fresh_database(backend, dir.path()).await else {
+    let routing = "[stores.\"77-001\"]\nstore_chat = \"-1001\"\npickers_chat = \"-1002\"\n";
+    let Some((running, hook)) = serve_for_bench(backend, dir.path(), TOKEN, Some(routing)).await
+    else {
         return;
     };
-    let config_path = dir.path().join("orders-hook.toml");
-    std::fs::write(
-        &config_path,
-        "[stores.\"77-001\"]\nstore_chat = \"-1001\"\npickers_chat = \"-1002\"\n",
-    )
-    .expect("config");
-    let env: HashMap<&str, String> = HashMap::from([
-        ("ORDERS_HOOK_DATABASE_URL", url),
-        ("ORDERS_HOOK_CLIENT_TOKENS", TOKEN.to_owned()),
-    ]);
-    let config =
-        Config::load_with(Some(&config_path), &|name| env.get(name).cloned()).expect("config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let running = app::start(
-        &config,
-        listener,
-        tokio_util::sync::CancellationToken::new(),
-    )
-    .await
-    .expect("start");
-    let hook = format!("http://{}/sbermarket/orders/hook/", running.addr);
     let client = reqwest::Client::new();
     for (i, event) in EVENTS.iter().enumerate() {
         let order = if *event == "order.canceled" {

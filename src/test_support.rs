@@ -127,3 +127,36 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The service on a free loopback port against a fresh database of `backend`, with `token` and
+/// (optionally) a TOML file's `settings`, for the benchmarks: the running service and its hook
+/// URL, or `None` when that backend is not available.
+pub async fn serve_for_bench(
+    backend: Backend,
+    dir: &std::path::Path,
+    token: &str,
+    settings: Option<&str>,
+) -> Option<(crate::app::Running, String)> {
+    let url = fresh_database(backend, dir).await?;
+    let config_path = dir.join("orders-hook.toml");
+    std::fs::write(&config_path, settings.unwrap_or_default()).expect("write config");
+    let env = std::collections::HashMap::from([
+        ("ORDERS_HOOK_DATABASE_URL", url),
+        ("ORDERS_HOOK_CLIENT_TOKENS", token.to_owned()),
+    ]);
+    let config =
+        crate::config::Config::load_with(Some(&config_path), &|name| env.get(name).cloned())
+            .expect("config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let running = crate::app::start(
+        &config,
+        listener,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("start");
+    let hook = format!("http://{}/sbermarket/orders/hook/", running.addr);
+    Some((running, hook))
+}

@@ -106,7 +106,17 @@ pub(crate) async fn run<T: EventTx>(
     } else {
         None
     };
-    let decision = decide(current, event, rules, catalog, number_seq, request.now).await?;
+    let lines_involved = current.as_ref().map_or(0, |doc| doc.lines.len()) + event_lines(event);
+    let decision = decide(
+        lines_involved,
+        current,
+        event,
+        rules,
+        catalog,
+        number_seq,
+        request.now,
+    )
+    .await?;
 
     if let Some(doc) = &decision.document {
         tx.save_order(doc).await?;
@@ -173,6 +183,7 @@ const DECIDED_IN_PLACE: usize = 256;
 /// request's deadline fire while it is being computed (the transaction is then dropped and rolls
 /// back): so a big order is decided on the blocking pool.
 async fn decide(
+    lines_involved: usize,
     current: Option<OrderDocument>,
     event: &OrderEvent,
     rules: &Arc<Rules>,
@@ -180,8 +191,7 @@ async fn decide(
     number_seq: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<Decision, StoreError> {
-    let lines = current.as_ref().map_or(0, |doc| doc.lines.len()) + event_lines(event);
-    if lines <= DECIDED_IN_PLACE {
+    let apply = move |event: &OrderEvent, rules: &Rules| {
         let ctx = Context {
             now,
             settings: &rules.settings,
@@ -189,25 +199,19 @@ async fn decide(
             catalog: &catalog,
             number_seq,
         };
-        return Ok(domain::apply(current.as_ref(), event, &ctx));
+        domain::apply(current.as_ref(), event, &ctx)
+    };
+    if lines_involved <= DECIDED_IN_PLACE {
+        return Ok(apply(event, rules));
     }
     let (event, rules) = (event.clone(), rules.clone());
-    tokio::task::spawn_blocking(move || {
-        let ctx = Context {
-            now,
-            settings: &rules.settings,
-            routing: &rules.routing,
-            catalog: &catalog,
-            number_seq,
-        };
-        domain::apply(current.as_ref(), &event, &ctx)
-    })
-    .await
-    .map_err(|error| match error.try_into_panic() {
-        // Caught by the hook's last line of defence, with the event and order in hand.
-        Ok(panic) => std::panic::resume_unwind(panic),
-        Err(error) => StoreError::Corrupt(format!("the domain step did not finish: {error}")),
-    })
+    tokio::task::spawn_blocking(move || apply(&event, &rules))
+        .await
+        .map_err(|error| match error.try_into_panic() {
+            // Caught by the hook's last line of defence, with the event and order in hand.
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => StoreError::Corrupt(format!("the domain step did not finish: {error}")),
+        })
 }
 
 /// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.
