@@ -98,6 +98,18 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::New,
+        Status::Paid,
+        Status::Shipped,
+        Status::Delivered,
+        Status::Cancelled,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == raw)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::New => "new",
