@@ -3,13 +3,15 @@
 
 use crate::app;
 use crate::config::Config;
+use crate::domain::Status;
 use crate::store::{
-    CatalogRow, JournalFilter, OrderFilter, OrderKey, OrderRecord, OutboxFilter, Requeue,
-    StockBalance, Store,
+    CatalogRow, JournalFilter, OrderFilter, OrderKey, OrderRecord, OutboxFilter, OutboxStatus,
+    Requeue, StockBalance, Store,
 };
 use crate::telemetry;
 use anyhow::{Context as _, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -96,7 +98,7 @@ pub enum OrdersCommand {
 pub struct ListArgs {
     /// Only orders in this status (new, paid, shipped, delivered, cancelled).
     #[arg(long)]
-    status: Option<String>,
+    status: Option<Status>,
     /// Only this store's orders.
     #[arg(long)]
     store: Option<String>,
@@ -126,7 +128,7 @@ pub enum OutboxCommand {
     List {
         /// pending, sent or failed.
         #[arg(long)]
-        status: Option<String>,
+        status: Option<OutboxStatus>,
         /// Only this order's notices (originalOrderId).
         #[arg(long)]
         order: Option<String>,
@@ -152,6 +154,27 @@ pub enum JournalCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+}
+
+/// `--status` values are the texts the store keeps, each list spelled once by its enum.
+impl ValueEnum for Status {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Status::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for OutboxStatus {
+    fn value_variants<'a>() -> &'a [Self] {
+        &OutboxStatus::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
 }
 
 /// A failure with its own exit status (other failures exit with 1).
@@ -241,7 +264,7 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
         } => {
             let orders = store
                 .orders(&OrderFilter {
-                    status: args.status.clone(),
+                    status: args.status,
                     store_id: args.store.clone(),
                     limit: args.limit,
                 })
@@ -253,7 +276,7 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
                         "{:<12} {:<20} {:<10} {:<10} {}",
                         o.number.as_deref().unwrap_or("-"),
                         o.original_order_id,
-                        o.status,
+                        o.status.as_str(),
                         o.store_id.as_deref().unwrap_or("-"),
                         o.created_at.format("%Y-%m-%d %H:%M:%S")
                     )
@@ -302,15 +325,9 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
         Command::Outbox {
             command: OutboxCommand::List { status, order },
         } => {
-            if let Some(status) = status
-                .as_deref()
-                .filter(|s| !["pending", "sent", "failed"].contains(s))
-            {
-                bail!("unknown outbox status {status:?}: use pending, sent or failed");
-            }
             let rows = store
                 .outbox(&OutboxFilter {
-                    status: status.clone(),
+                    status: *status,
                     order_id: order.clone(),
                 })
                 .await?;
@@ -321,9 +338,9 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
                         "#{:<6} {:<20} {:<10} {:<16} {:<8} attempts={}{}",
                         r.id,
                         r.original_order_id,
-                        r.kind,
+                        r.kind.as_str(),
                         r.chat,
-                        r.status,
+                        r.status.as_str(),
                         r.attempts,
                         r.last_error
                             .as_deref()
@@ -374,7 +391,7 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
                         r.at.format("%Y-%m-%d %H:%M:%S"),
                         r.event_type.as_deref().unwrap_or("-"),
                         r.original_order_id.as_deref().unwrap_or("-"),
-                        r.outcome,
+                        r.outcome.as_str(),
                         r.status_code,
                         r.detail
                     )
@@ -422,7 +439,7 @@ fn order_output(record: &OrderRecord) -> anyhow::Result<Output> {
             "  {} {} {}: {}\n",
             entry.at.format("%Y-%m-%d %H:%M:%S"),
             entry.event,
-            entry.outcome,
+            entry.outcome.as_str(),
             entry.detail
         ));
     }

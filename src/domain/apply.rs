@@ -171,7 +171,6 @@ fn empty_document(event: &OrderEvent, ctx: &Context) -> OrderDocument {
         lines: Vec::new(),
         totals: Totals::default(),
         payment_methods: Vec::new(),
-        locked: false,
         paid: false,
         shipped: false,
         delivered: false,
@@ -242,7 +241,6 @@ fn tombstone(event: &OrderEvent, notice: &CancelNotice, ctx: &Context) -> Decisi
     let mut doc = empty_document(event, ctx);
     absorb_reference(&mut doc, &notice.reference);
     doc.cancelled = true;
-    doc.locked = true;
     doc.cancelled_at = Some(ctx.now);
     doc.cancellation = notice.cancellation.clone();
     touch(&mut doc, event, ctx);
@@ -255,7 +253,7 @@ fn tombstone(event: &OrderEvent, notice: &CancelNotice, ctx: &Context) -> Decisi
 }
 
 fn change(doc: &OrderDocument, event: &OrderEvent, snapshot: &Snapshot, ctx: &Context) -> Decision {
-    if doc.locked {
+    if doc.locked() {
         let mut decision = Decision::unchanged(
             Answer::Ok,
             Outcome::Ignored,
@@ -356,7 +354,6 @@ fn pay(doc: &OrderDocument, event: &OrderEvent, payment: &Payment, ctx: &Context
         next.totals = totals.clone();
     }
     next.paid = true;
-    next.locked = true;
     next.paid_at = Some(ctx.now);
     touch(&mut next, event, ctx);
     let total = next
@@ -401,7 +398,6 @@ fn ship(
     }
     let mut next = doc.clone();
     absorb_reference(&mut next, reference);
-    next.locked = true;
     let mut said = Vec::new();
     let mut moves = Vec::new();
     let mut warnings = Vec::new();
@@ -463,7 +459,6 @@ fn cancel(
     let mut next = doc.clone();
     absorb_reference(&mut next, &notice.reference);
     next.cancelled = true;
-    next.locked = true;
     next.cancelled_at = Some(ctx.now);
     next.cancellation = notice.cancellation.clone();
     touch(&mut next, event, ctx);

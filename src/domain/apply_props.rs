@@ -441,7 +441,7 @@ impl<'w> History<'w> {
         };
         let flags = |d: &OrderDocument| {
             [
-                ("locked", d.locked),
+                ("locked", d.locked()),
                 ("paid", d.paid),
                 ("shipped", d.shipped),
                 ("delivered", d.delivered),
@@ -449,7 +449,7 @@ impl<'w> History<'w> {
             ]
         };
         prop_assert!(
-            doc.locked || !(doc.paid || doc.shipped || doc.delivered || doc.cancelled),
+            doc.locked() || !(doc.paid || doc.shipped || doc.delivered || doc.cancelled),
             "open to changes though {:?}",
             flags(doc)
         );

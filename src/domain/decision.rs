@@ -63,6 +63,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Applied,
+        Outcome::Duplicate,
+        Outcome::Ignored,
+        Outcome::Stale,
+        Outcome::NotFound,
+        Outcome::Invalid,
+        Outcome::Unavailable,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Applied => "applied",
@@ -76,17 +86,9 @@ impl Outcome {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Outcome::Applied,
-            Outcome::Duplicate,
-            Outcome::Ignored,
-            Outcome::Stale,
-            Outcome::NotFound,
-            Outcome::Invalid,
-            Outcome::Unavailable,
-        ]
-        .into_iter()
-        .find(|outcome| outcome.as_str() == raw)
+        Self::ALL
+            .into_iter()
+            .find(|outcome| outcome.as_str() == raw)
     }
 }
 
@@ -109,6 +111,16 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
+    pub const ALL: [NoticeKind; 3] = [
+        NoticeKind::Created,
+        NoticeKind::Changed,
+        NoticeKind::Cancelled,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == raw)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             NoticeKind::Created => "created",

@@ -3,13 +3,14 @@
 use super::ids::{OrderId, Sku, StoreId};
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The service user on whose behalf every change is made (the back-office's actor).
 pub const ACTOR: &str = "SberMarketOrdersHook";
 
+/// Written and read through the impls below, which add the derived `locked`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct OrderDocument {
     pub original_order_id: OrderId,
     pub order_uuid: Option<String>,
@@ -22,7 +23,6 @@ pub struct OrderDocument {
     pub lines: Vec<OrderLine>,
     pub totals: Totals,
     pub payment_methods: Vec<String>,
-    pub locked: bool,
     pub paid: bool,
     pub shipped: bool,
     pub delivered: bool,
@@ -98,6 +98,18 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::New,
+        Status::Paid,
+        Status::Shipped,
+        Status::Delivered,
+        Status::Cancelled,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == raw)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::New => "new",
@@ -109,7 +121,38 @@ impl Status {
     }
 }
 
+/// The document is written with `locked` although it is derived: `order show --json` prints it
+/// (DESIGN §8), and a release from before the derivation, rolled back to, still reads the rows.
+impl Serialize for OrderDocument {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Written<'a> {
+            #[serde(flatten, with = "OrderDocument")]
+            document: &'a OrderDocument,
+            locked: bool,
+        }
+        Written {
+            document: self,
+            locked: self.locked(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// A stored `locked` (every row written so far has one) is read past, as any unknown key.
+impl<'de> Deserialize<'de> for OrderDocument {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        OrderDocument::deserialize(deserializer)
+    }
+}
+
 impl OrderDocument {
+    /// Closed to changes once paid, shipped or cancelled (delivered implies shipped): from
+    /// then on the store staff have acted on the composition.
+    pub fn locked(&self) -> bool {
+        self.paid || self.shipped || self.cancelled
+    }
+
     /// `cancelled` > `delivered` > `shipped` > `paid` > `new`.
     pub fn status(&self) -> Status {
         if self.cancelled {
@@ -132,5 +175,37 @@ impl OrderDocument {
 
     pub fn line(&self, sku: &Sku) -> Option<&OrderLine> {
         self.lines.iter().find(|line| &line.sku == sku)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A paid order as the releases that stored the flag wrote it.
+    const STORED_BEFORE_DERIVATION: &str = r#"{"originalOrderId":"R-1","orderUuid":null,
+        "number":"SM-000001","expectedAssemblyTime":null,"storeId":"77","header":{},"lines":[],
+        "totals":{"totalPrice":"100","discountTotalPrice":null},"paymentMethods":[],
+        "locked":true,"paid":true,"shipped":false,"delivered":false,"cancelled":false,
+        "cancellation":null,"createdAt":"2026-01-01T10:00:00Z","updatedAt":"2026-01-01T10:05:00Z",
+        "paidAt":"2026-01-01T10:05:00Z","shippedAt":null,"deliveredAt":null,"cancelledAt":null,
+        "compositionAsOf":null,"revision":2,"lastPayload":{}}"#;
+
+    #[test]
+    fn a_document_stored_with_the_flag_still_loads() {
+        let doc: OrderDocument = serde_json::from_str(STORED_BEFORE_DERIVATION).unwrap();
+        assert!(doc.paid && doc.locked());
+        assert_eq!(doc.number.as_deref(), Some("SM-000001"));
+    }
+
+    #[test]
+    fn the_written_document_carries_the_derived_flag() {
+        let mut doc: OrderDocument = serde_json::from_str(STORED_BEFORE_DERIVATION).unwrap();
+        doc.paid = false;
+        let written = serde_json::to_value(&doc).unwrap();
+        assert_eq!(written["locked"], serde_json::json!(false));
+        assert_eq!(written["paid"], serde_json::json!(false));
+        let again: OrderDocument = serde_json::from_value(written).unwrap();
+        assert_eq!(again, doc);
     }
 }

@@ -1,7 +1,7 @@
 //! `/healthz` (the process answers), `/readyz` (the database answers), `/metrics` (Prometheus).
 
 use super::AppState;
-use crate::store::Gauges;
+use crate::store::{Gauges, OutboxStatus};
 use crate::telemetry::{self, names};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -45,7 +45,7 @@ fn database_gauges(gauges: &Gauges) -> String {
         "# HELP {0} Outbox messages by status (pending is the backlog still to send).\n# TYPE {0} gauge\n",
         names::OUTBOX_ROWS
     );
-    for status in ["pending", "sent", "failed"] {
+    for status in OutboxStatus::ALL.map(OutboxStatus::as_str) {
         let count = gauges
             .outbox
             .iter()

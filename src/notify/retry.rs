@@ -125,7 +125,7 @@ mod tests {
         ClaimedNotice {
             id: 1,
             original_order_id: "R1".into(),
-            kind: "created".into(),
+            kind: crate::domain::NoticeKind::Created,
             chat: "-1".into(),
             text: "x".into(),
             attempts,

@@ -2,7 +2,9 @@
 //! an attempt is settled. The statements are the same text on both backends (both take `$n`
 //! parameters); PostgreSQL adds `FOR UPDATE SKIP LOCKED` to the claim.
 
+use crate::domain::NoticeKind;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use std::time::Duration;
 
 /// Telegram's flood limits, counted from the attempt times kept in the outbox, so that they hold
@@ -27,6 +29,39 @@ impl Default for SendLimits {
     }
 }
 
+/// Where a notice is in its delivery: the outbox's `status` column. The delivery statements
+/// below name the same values in their SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxStatus {
+    /// Waiting for its next attempt (or leased to a worker for one).
+    Pending,
+    /// Telegram accepted it: never sent again.
+    Sent,
+    /// Parked: Telegram refused it or the horizon passed; only `outbox retry` sends it again.
+    Failed,
+}
+
+impl OutboxStatus {
+    pub const ALL: [OutboxStatus; 3] = [
+        OutboxStatus::Pending,
+        OutboxStatus::Sent,
+        OutboxStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == raw)
+    }
+}
+
 /// A worker asking for the notices it may send now.
 #[derive(Debug, Clone)]
 pub struct NoticeClaim {
@@ -43,7 +78,7 @@ pub struct NoticeClaim {
 pub struct ClaimedNotice {
     pub id: i64,
     pub original_order_id: String,
-    pub kind: String,
+    pub kind: NoticeKind,
     pub chat: String,
     pub text: String,
     /// Attempts so far, this one included.

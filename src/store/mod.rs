@@ -3,6 +3,7 @@
 //! database's unique keys do the deduplication.
 
 mod apply_event;
+mod columns;
 pub mod delivery;
 pub mod postgres;
 mod postgres_delivery;
@@ -12,7 +13,7 @@ pub mod sqlite;
 mod sqlite_delivery;
 
 pub use apply_event::{Applied, EventRequest};
-pub use delivery::{ClaimedNotice, NoticeClaim, Requeue, SendLimits, Settlement};
+pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};
 pub use records::*;
 
 use crate::domain::{OrderEvent, Routing, Settings};
@@ -25,7 +26,7 @@ pub use sqlx::sqlite::SqliteSynchronous;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data cannot be read: {0}")]
@@ -40,6 +41,21 @@ pub enum StoreError {
     Arithmetic(String),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A status, kind or outcome column holding a value outside its list is corrupt data, not
+    /// a database failure: retrying will not help.
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::ColumnDecode { index, source }
+                if source.downcast_ref::<columns::UnknownValue>().is_some() =>
+            {
+                StoreError::Corrupt(format!("column {index}: {source}"))
+            }
+            error => StoreError::Database(error),
+        }
+    }
 }
 
 /// How an operator names an order. The two never mix: a marketplace id may look like one of

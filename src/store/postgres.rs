@@ -337,7 +337,7 @@ impl Store for PostgresStore {
              WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR store_id = $2)
              ORDER BY created_at DESC, original_order_id LIMIT $3",
         )
-        .bind(filter.status.as_deref())
+        .bind(filter.status.map(|status| status.as_str()))
         .bind(filter.store_id.as_deref())
         .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
         .fetch_all(&self.pool)
@@ -412,7 +412,7 @@ impl Store for PostgresStore {
              WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR original_order_id = $2)
              ORDER BY id",
         )
-        .bind(filter.status.as_deref())
+        .bind(filter.status.map(|status| status.as_str()))
         .bind(filter.order_id.as_deref())
         .fetch_all(&self.pool)
         .await?)

@@ -1,6 +1,7 @@
 //! What the store hands out and takes in besides domain values: rows for the CLI and metrics.
 
-use crate::domain::{OrderDocument, Outcome};
+use super::delivery::OutboxStatus;
+use crate::domain::{NoticeKind, OrderDocument, Outcome, Status};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -16,14 +17,14 @@ pub struct OrderRecord {
 pub struct HistoryRow {
     pub at: DateTime<Utc>,
     pub event: String,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub detail: String,
     pub actor: String,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub store_id: Option<String>,
     pub limit: Option<u32>,
 }
@@ -33,7 +34,7 @@ pub struct OrderFilter {
 pub struct OrderSummary {
     pub original_order_id: String,
     pub number: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub store_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -56,7 +57,7 @@ pub struct CatalogRow {
 
 #[derive(Debug, Clone, Default)]
 pub struct OutboxFilter {
-    pub status: Option<String>,
+    pub status: Option<OutboxStatus>,
     pub order_id: Option<String>,
 }
 
@@ -65,9 +66,9 @@ pub struct OutboxFilter {
 pub struct OutboxRow {
     pub id: i64,
     pub original_order_id: String,
-    pub kind: String,
+    pub kind: NoticeKind,
     pub chat: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub text: String,
     pub created_at: DateTime<Utc>,
@@ -107,7 +108,7 @@ pub struct JournalRow {
     pub request_id: Option<String>,
     pub event_type: Option<String>,
     pub original_order_id: Option<String>,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub status_code: i64,
     pub duration_ms: i64,
     pub detail: String,

@@ -376,7 +376,7 @@ impl Store for SqliteStore {
              WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR store_id = ?2)
              ORDER BY created_at DESC, original_order_id LIMIT ?3",
         )
-        .bind(filter.status.as_deref())
+        .bind(filter.status.map(|status| status.as_str()))
         .bind(filter.store_id.as_deref())
         .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
         .fetch_all(&self.pool)
@@ -449,7 +449,7 @@ impl Store for SqliteStore {
              FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR original_order_id = ?2)
              ORDER BY id",
         )
-        .bind(filter.status.as_deref())
+        .bind(filter.status.map(|status| status.as_str()))
         .bind(filter.order_id.as_deref())
         .fetch_all(&self.pool)
         .await?)

@@ -185,7 +185,9 @@ impl TestApp {
     pub async fn outbox_in(&self, status: &str) -> Vec<orders_hook::store::OutboxRow> {
         self.store()
             .outbox(&orders_hook::store::OutboxFilter {
-                status: Some(status.to_owned()),
+                status: Some(
+                    orders_hook::store::OutboxStatus::parse(status).expect("an outbox status"),
+                ),
                 order_id: None,
             })
             .await

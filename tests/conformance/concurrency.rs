@@ -115,6 +115,6 @@ async fn shipments_at_once(instances: &[Arc<dyn Store>]) {
     );
     let doc = order(store, OrderKey::Id(ORDER)).await.document;
     assert_eq!(doc.status(), Status::Delivered);
-    assert!(doc.shipped && doc.locked);
+    assert!(doc.shipped && doc.locked());
     assert_eq!(journal_len(store).await, 17);
 }

@@ -42,14 +42,14 @@ async fn lifecycle(store: Arc<dyn Store>) {
                     .map(|l| (l.sku.as_str(), l.quantity))
                     .collect();
                 assert_eq!(lines, [(MILK, d("2")), (APPLES, d("1.5")), (BREAD, d("1"))]);
-                assert!(!record.document.locked);
+                assert!(!record.document.locked());
             }
             "order.updated" => {
                 assert_eq!(applied.decision.answer, Answer::Ok);
                 assert_eq!(outbox_of(store, ORDER).await.len(), 4);
             }
             "order.paid" => {
-                assert!(record.document.paid && record.document.locked);
+                assert!(record.document.paid && record.document.locked());
                 let paid: Vec<(&str, Decimal)> = record
                     .document
                     .lines
@@ -80,7 +80,7 @@ async fn lifecycle(store: Arc<dyn Store>) {
     assert_eq!(doc.number.as_deref(), Some("SM-000001"));
     assert_eq!(doc.expected_assembly_time, Some(at(30)));
     assert_eq!(doc.store_id.as_ref().map(|s| s.as_str()), Some(STORE));
-    assert!(doc.locked && doc.paid && doc.shipped && doc.delivered && !doc.cancelled);
+    assert!(doc.locked() && doc.paid && doc.shipped && doc.delivered && !doc.cancelled);
     assert_eq!(doc.shipped_at, Some(at(85)));
     assert_eq!(doc.delivered_at, Some(at(131)));
 

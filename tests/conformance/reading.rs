@@ -2,10 +2,11 @@
 
 use crate::runner::run;
 use crate::support::*;
-use orders_hook::domain::{Answer, Outcome};
+use orders_hook::domain::{Answer, Outcome, Status};
 use orders_hook::on_both_backends;
 use orders_hook::store::{
-    CatalogRow, JournalEntry, JournalFilter, OrderFilter, OrderKey, OutboxFilter, Store,
+    CatalogRow, JournalEntry, JournalFilter, OrderFilter, OrderKey, OutboxFilter, OutboxStatus,
+    Store,
 };
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -90,7 +91,7 @@ async fn reading_and_importing(store: Arc<dyn Store>) {
     send(store, &about("order.created", "R-C", None), at(4)).await;
     send(store, &about("order.canceled", "R-C", None), at(5)).await;
     let filter = |status: Option<&str>, store_id: Option<&str>, limit: Option<u32>| OrderFilter {
-        status: status.map(str::to_owned),
+        status: status.map(|status| Status::parse(status).expect("an order status")),
         store_id: store_id.map(str::to_owned),
         limit,
     };
@@ -132,7 +133,7 @@ async fn reading_and_importing(store: Arc<dyn Store>) {
     assert_eq!(outbox.len(), 6);
     assert!(outbox.windows(2).all(|w| w[0].id < w[1].id));
     let by_status = |status: &str| OutboxFilter {
-        status: Some(status.to_owned()),
+        status: Some(OutboxStatus::parse(status).expect("an outbox status")),
         order_id: None,
     };
     assert_eq!(

@@ -234,7 +234,7 @@ pub async fn all_outbox(store: &dyn Store) -> Vec<OutboxRow> {
 /// (kind, chat) of each row, in queue order.
 pub fn kinds(rows: &[OutboxRow]) -> Vec<(String, String)> {
     rows.iter()
-        .map(|row| (row.kind.clone(), row.chat.clone()))
+        .map(|row| (row.kind.as_str().to_owned(), row.chat.clone()))
         .collect()
 }
 

@@ -12,7 +12,7 @@ fn cancelled_unknown_order_leaves_a_tombstone() {
     assert!(decision.notices.is_empty());
     assert!(decision.stock_moves.is_empty());
     let tomb = decision.document.expect("the tombstone is saved");
-    assert!(tomb.cancelled && tomb.locked);
+    assert!(tomb.cancelled && tomb.locked());
     assert_eq!(tomb.status(), Status::Cancelled);
     assert_eq!(tomb.number, None);
     assert_eq!(tomb.expected_assembly_time, None);
@@ -44,7 +44,7 @@ fn late_created_on_a_tombstone_answers_with_a_new_number_and_stays_cancelled() {
     );
     assert!(decision.stock_moves.is_empty());
     assert_eq!(doc.status(), Status::Cancelled);
-    assert!(doc.cancelled && doc.locked);
+    assert!(doc.cancelled && doc.locked());
     assert_eq!(doc.number.as_deref(), Some("SM-000008"));
     assert_eq!(doc.lines.len(), 3, "the composition is recorded");
     assert_eq!(decision.history.len(), 1);
@@ -95,7 +95,7 @@ fn cancel_of_a_new_order_tells_both_chats_to_stop_and_put_the_goods_back() {
         text.contains("Клиент передумал"),
         "the reason is given:\n{text}"
     );
-    assert!(next.cancelled && next.locked && !next.shipped);
+    assert!(next.cancelled && next.locked() && !next.shipped);
     assert_eq!(next.cancelled_at, Some(now()));
     assert_eq!(next.status(), Status::Cancelled);
     assert!(decision.stock_moves.is_empty());

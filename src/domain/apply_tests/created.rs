@@ -13,7 +13,7 @@ fn created_unknown_order_saves_a_new_numbered_document() {
     assert_eq!(doc.store_id, Some(store_id()));
     assert_eq!(doc.number.as_deref(), Some("SM-000007"));
     assert_eq!(doc.status(), Status::New);
-    assert!(!doc.locked && !doc.paid && !doc.shipped && !doc.delivered && !doc.cancelled);
+    assert!(!doc.locked() && !doc.paid && !doc.shipped && !doc.delivered && !doc.cancelled);
     assert_eq!(doc.header.comment.as_deref(), Some(COMMENT));
     assert_eq!(doc.header.address.as_deref(), Some(ADDRESS));
     assert_eq!(

@@ -25,7 +25,7 @@ fn paid_marks_paid_locks_and_corrects_prices_and_totals() {
     );
     let (decision, next) = step(Some(&doc), &payment, &world.ctx());
     assert_eq!(decision.answer, Answer::Ok);
-    assert!(next.paid && next.locked);
+    assert!(next.paid && next.locked());
     assert_eq!(next.paid_at, Some(now()));
     assert_eq!(next.status(), Status::Paid);
     assert_eq!(line(&next, MILK).discount_price, Some(d("74.99")));
@@ -92,7 +92,7 @@ fn paid_without_positions_changes_no_line() {
     let (decision, next) = step(Some(&doc), &paid(None, None), &world.ctx());
     assert_eq!(next.lines, doc.lines);
     assert_eq!(next.totals, doc.totals);
-    assert!(next.paid && next.locked);
+    assert!(next.paid && next.locked());
     assert_eq!(decision.history.len(), 1);
 }
 
@@ -147,7 +147,7 @@ fn paid_after_shipment_keeps_the_quantities_written_off_and_corrects_prices() {
         Some(d("74.99")),
         "prices follow"
     );
-    assert!(next.paid && next.shipped && next.locked);
+    assert!(next.paid && next.shipped && next.locked());
     assert_eq!(next.status(), Status::Shipped);
     assert!(decision.stock_moves.is_empty(), "nothing written off again");
     assert!(decision.notices.is_empty());

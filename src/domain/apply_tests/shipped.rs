@@ -32,7 +32,7 @@ fn received_ships_once_writing_off_every_line_from_the_documents_store() {
             move_of(BREAD, "1"),
         ]
     );
-    assert!(next.shipped && next.locked && !next.delivered);
+    assert!(next.shipped && next.locked() && !next.delivered);
     assert_eq!(next.shipped_at, Some(now()));
     assert_eq!(next.status(), Status::Shipped);
     assert_eq!(decision.answer, Answer::Ok);
@@ -131,7 +131,7 @@ fn delivered_without_received_ships_first_then_marks_delivered() {
             move_of(BREAD, "1"),
         ]
     );
-    assert!(next.shipped && next.delivered && next.locked);
+    assert!(next.shipped && next.delivered && next.locked());
     assert_eq!(next.shipped_at, Some(now()));
     assert_eq!(next.delivered_at, Some(now()));
     assert_eq!(next.status(), Status::Delivered);
