@@ -142,22 +142,26 @@ fn composition(repeats: bool) -> BoxedStrategy<Vec<Position>> {
     ];
     if repeats {
         return any
-            .prop_filter_map("a repeated sku's sum is past the limits", |positions| {
+            .prop_map(|positions| {
+                // As the protocol merges them; a sum past the limits would be refused there, so
+                // such a composition is sent with each sku once instead (no case is thrown away).
                 super::composition::merge_repeated_skus(
-                    positions,
+                    positions.clone(),
                     Decimal::from(1_000_000),
                     Decimal::from(10_000_000_000i64),
                 )
-                .ok()
+                .unwrap_or_else(|_| once_each(positions))
             })
             .boxed();
     }
-    any.prop_map(|mut positions| {
-        let mut seen = std::collections::HashSet::new();
-        positions.retain(|p| seen.insert(p.sku.clone()));
-        positions
-    })
-    .boxed()
+    any.prop_map(once_each).boxed()
+}
+
+/// Each sku's first position only.
+fn once_each(mut positions: Vec<Position>) -> Vec<Position> {
+    let mut seen = std::collections::HashSet::new();
+    positions.retain(|p| seen.insert(p.sku.clone()));
+    positions
 }
 
 fn totals() -> impl Strategy<Value = Totals> {
