@@ -110,6 +110,36 @@ impl Status {
 }
 
 impl OrderDocument {
+    /// A document with nothing known yet but its id, as its first event finds it.
+    pub(super) fn empty(original_order_id: OrderId, now: DateTime<Utc>) -> OrderDocument {
+        OrderDocument {
+            original_order_id,
+            order_uuid: None,
+            number: None,
+            expected_assembly_time: None,
+            store_id: None,
+            header: OrderHeader::default(),
+            lines: Vec::new(),
+            totals: Totals::default(),
+            payment_methods: Vec::new(),
+            locked: false,
+            paid: false,
+            shipped: false,
+            delivered: false,
+            cancelled: false,
+            cancellation: None,
+            created_at: now,
+            updated_at: now,
+            paid_at: None,
+            shipped_at: None,
+            delivered_at: None,
+            cancelled_at: None,
+            composition_as_of: None,
+            revision: 0,
+            last_payload: serde_json::Value::Null,
+        }
+    }
+
     /// `cancelled` > `delivered` > `shipped` > `paid` > `new`.
     pub fn status(&self) -> Status {
         if self.cancelled {

@@ -8,6 +8,7 @@ use crate::domain::{
     self, Catalog, Context, Decision, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
     StockMove, StoreId,
 };
+use crate::notice;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -106,7 +107,8 @@ pub(crate) async fn run<T: EventTx>(
     } else {
         None
     };
-    let decision = decide(current, event, rules, catalog, number_seq, request.now).await?;
+    let (decision, notices) =
+        decide(current, event, rules, catalog, number_seq, request.now).await?;
 
     if let Some(doc) = &decision.document {
         tx.save_order(doc).await?;
@@ -127,7 +129,7 @@ pub(crate) async fn run<T: EventTx>(
             }
         }
     }
-    for notice in &decision.notices {
+    for notice in &notices {
         tx.enqueue(notice, request.now).await?;
     }
     tx.journal(&JournalEntry {
@@ -169,9 +171,11 @@ fn moves_by_order_and_store(
 /// that takes microseconds, less than a hop to another thread.
 const DECIDED_IN_PLACE: usize = 256;
 
-/// The domain's decision. A big order costs real CPU time, and only off the async task can the
-/// request's deadline fire while it is being computed (the transaction is then dropped and rolls
-/// back): so a big order is decided on the blocking pool.
+/// The domain's decision, and its notices worded for the outbox. Wording is done here, next to
+/// the decision, so that the domain never knows Telegram and a big order's texts are written on
+/// the same thread as its decision. A big order costs real CPU time, and only off the async task
+/// can the request's deadline fire while it is being computed (the transaction is then dropped
+/// and rolls back): so a big order is decided and worded on the blocking pool.
 async fn decide(
     current: Option<OrderDocument>,
     event: &OrderEvent,
@@ -179,7 +183,7 @@ async fn decide(
     catalog: Catalog,
     number_seq: Option<u64>,
     now: DateTime<Utc>,
-) -> Result<Decision, StoreError> {
+) -> Result<(Decision, Vec<Notice>), StoreError> {
     let lines = current.as_ref().map_or(0, |doc| doc.lines.len()) + event_lines(event);
     if lines <= DECIDED_IN_PLACE {
         let ctx = Context {
@@ -189,7 +193,7 @@ async fn decide(
             catalog: &catalog,
             number_seq,
         };
-        return Ok(domain::apply(current.as_ref(), event, &ctx));
+        return Ok(decide_and_word(current.as_ref(), event, &ctx));
     }
     let (event, rules) = (event.clone(), rules.clone());
     tokio::task::spawn_blocking(move || {
@@ -200,7 +204,7 @@ async fn decide(
             catalog: &catalog,
             number_seq,
         };
-        domain::apply(current.as_ref(), &event, &ctx)
+        decide_and_word(current.as_ref(), &event, &ctx)
     })
     .await
     .map_err(|error| match error.try_into_panic() {
@@ -208,6 +212,16 @@ async fn decide(
         Ok(panic) => std::panic::resume_unwind(panic),
         Err(error) => StoreError::Corrupt(format!("the domain step did not finish: {error}")),
     })
+}
+
+fn decide_and_word(
+    current: Option<&OrderDocument>,
+    event: &OrderEvent,
+    ctx: &Context,
+) -> (Decision, Vec<Notice>) {
+    let decision = domain::apply(current, event, ctx);
+    let notices = notice::render_all(&decision.notices);
+    (decision, notices)
 }
 
 /// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.

@@ -5,13 +5,14 @@
 //! One file per event (and one each for decimals, texts, status and routing). The values and
 //! events are built here; the checks the files share are in `steps.rs`.
 
-use super::notice_text::TELEGRAM_TEXT_LIMIT;
 use super::*;
+use crate::notice::TELEGRAM_TEXT_LIMIT;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
 
 mod steps;
+use steps::apply;
 use steps::*;
 
 mod cancelled;
