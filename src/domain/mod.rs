@@ -9,6 +9,7 @@ pub mod event;
 pub mod ids;
 pub mod notice_draft;
 pub mod order;
+pub mod replacement;
 
 #[cfg(test)]
 mod apply_props;
@@ -25,3 +26,4 @@ pub use event::{
 pub use ids::{IdError, OrderId, Sku, StoreId};
 pub use notice_draft::{NoticeBody, NoticeDraft, NoticedOrder};
 pub use order::{ACTOR, Cancellation, OrderDocument, OrderHeader, OrderLine, Status, Totals};
+pub use replacement::ReplacementPolicy;

@@ -1,6 +1,7 @@
 //! The partner's order document: what the back-office kept per marketplace order.
 
 use super::ids::{OrderId, Sku, StoreId};
+use super::replacement::ReplacementPolicy;
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -54,7 +55,7 @@ pub struct OrderHeader {
     pub delivery_to: Option<DateTime<FixedOffset>>,
     pub comment: Option<String>,
     pub shipment_method: Option<String>,
-    pub replacement_policy: Option<String>,
+    pub replacement_policy: Option<ReplacementPolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use super::escape::{FREE_TEXT_LIMIT, LABEL_LIMIT, NAME_LIMIT, escape_html, escap
 use super::parts::Layout;
 use crate::domain::{
     Cancellation, Catalog, Destination, HeaderChange, LineChange, NoticedOrder, OrderHeader,
-    OrderLine, Totals,
+    OrderLine, ReplacementPolicy, Totals,
 };
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -102,13 +102,19 @@ fn window_text(
 }
 
 /// The replacement policy in the words the pickers use.
-pub fn replacement_policy_text(policy: &str) -> String {
+pub fn replacement_policy_text(policy: &ReplacementPolicy) -> String {
     match policy {
-        "callOrRemove" => "позвонить клиенту, если не ответит — убрать товар".to_owned(),
-        "callOrReplace" => "позвонить клиенту, если не ответит — заменить товар".to_owned(),
-        "remove" | "doNotReplace" => "не заменять, убрать товар".to_owned(),
-        "replace" => "заменить на похожий товар".to_owned(),
-        other => escape_html_capped(other, LABEL_LIMIT),
+        ReplacementPolicy::CallOrRemove => {
+            "позвонить клиенту, если не ответит — убрать товар".to_owned()
+        }
+        ReplacementPolicy::CallOrReplace => {
+            "позвонить клиенту, если не ответит — заменить товар".to_owned()
+        }
+        ReplacementPolicy::Remove | ReplacementPolicy::DoNotReplace => {
+            "не заменять, убрать товар".to_owned()
+        }
+        ReplacementPolicy::Replace => "заменить на похожий товар".to_owned(),
+        ReplacementPolicy::Other(other) => escape_html_capped(other, LABEL_LIMIT),
     }
 }
 
@@ -237,8 +243,8 @@ pub fn changed_order(
         }
         HeaderChange::ReplacementPolicy { from, to } => format!(
             "🔁 Замены: {} → {}",
-            from.as_deref().map_or_else(|| "—".to_owned(), replacement_policy_text),
-            to.as_deref().map_or_else(|| "—".to_owned(), replacement_policy_text)
+            from.as_ref().map_or_else(|| "—".to_owned(), replacement_policy_text),
+            to.as_ref().map_or_else(|| "—".to_owned(), replacement_policy_text)
         ),
     }));
     Layout {

@@ -171,7 +171,9 @@ prop_compose! {
             delivery_to: window.1,
             comment: words.0,
             shipment_method: words.1,
-            replacement_policy: words.2,
+            replacement_policy: words
+                .2
+                .map(|policy| policy.map(ReplacementPolicy::from_spelling)),
             payment_methods,
             lines,
             totals,

@@ -259,7 +259,7 @@ fn created_snapshot() -> Snapshot {
         delivery_to: Some(Some(local("2026-11-23T15:00:00+03:00"))),
         comment: Some(Some(COMMENT.to_owned())),
         shipment_method: Some(Some("byCourier".to_owned())),
-        replacement_policy: Some(Some("callOrRemove".to_owned())),
+        replacement_policy: Some(Some("callOrRemove".into())),
         payment_methods: Some(vec!["SberGateway".to_owned()]),
         lines: Some(vec![milk(), apples(), bread()]),
         totals: Some(totals("459.33", "439.33")),
