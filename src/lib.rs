@@ -5,8 +5,9 @@
 //! event to the [`store`]. In one transaction the store locks the order, loads its document and
 //! asks [`domain::apply`] — pure, no I/O, no clock — what the event does: the new document, the
 //! answer, the stock write-offs, the Telegram notices and the journal outcome. The store commits
-//! all of it together, and only then is the marketplace answered. The notices wait in the
-//! outbox until [`notify`]'s worker sends them to Telegram, off the request path.
+//! all of it together, and only then is the marketplace answered. The domain says what to tell
+//! the store's chats; [`notice`] words it for Telegram as the store queues it. The notices wait
+//! in the outbox until [`notify`]'s worker sends them to Telegram, off the request path.
 //!
 //! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables; [`telemetry`]
 //! owns logs and metrics; [`app`] wires store, router and shutdown; [`cli`] is the operator's
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod notice;
 pub mod notify;
 pub mod protocol;
 pub mod store;

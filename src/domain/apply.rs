@@ -5,10 +5,10 @@ use super::composition::{
     describe_header_change, describe_line_change, diff_header, diff_lines, lines_from_positions,
 };
 use super::context::Context;
-use super::decision::{Answer, Decision, HistoryNote, Notice, NoticeKind, Outcome, StockMove};
+use super::decision::{Answer, Decision, Outcome, StockMove};
 use super::event::{CancelNotice, EventBody, OrderEvent, Payment, Reference, Snapshot};
-use super::notice_text;
-use super::order::{OrderDocument, OrderHeader, Totals};
+use super::notice_draft::{self, NoticeBody};
+use super::order::OrderDocument;
 use std::collections::HashMap;
 
 /// True when applying `event` will create a partner number, so the store must draw one from the
@@ -29,37 +29,6 @@ pub fn apply(current: Option<&OrderDocument>, event: &OrderEvent, ctx: &Context)
         (EventBody::Received(reference), Some(doc)) => ship(doc, event, reference, false, ctx),
         (EventBody::Delivered(reference), Some(doc)) => ship(doc, event, reference, true, ctx),
         (EventBody::Cancelled(notice), Some(doc)) => cancel(doc, event, notice, ctx),
-    }
-}
-
-impl Decision {
-    fn unchanged(answer: Answer, outcome: Outcome, detail: impl Into<String>) -> Decision {
-        Decision {
-            document: None,
-            answer,
-            outcome,
-            detail: detail.into(),
-            stock_moves: Vec::new(),
-            notices: Vec::new(),
-            history: Vec::new(),
-            warnings: Vec::new(),
-        }
-    }
-
-    fn saved(doc: OrderDocument, answer: Answer, detail: impl Into<String>) -> Decision {
-        Decision {
-            document: Some(doc),
-            ..Decision::unchanged(answer, Outcome::Applied, detail)
-        }
-    }
-
-    fn note(mut self, event: &OrderEvent, detail: impl Into<String>) -> Decision {
-        self.history.push(HistoryNote {
-            event: event.kind().as_str().to_owned(),
-            outcome: self.outcome,
-            detail: detail.into(),
-        });
-        self
     }
 }
 
@@ -85,50 +54,6 @@ fn touch(doc: &mut OrderDocument, event: &OrderEvent, ctx: &Context) {
     doc.revision += 1;
     doc.updated_at = ctx.now;
     doc.last_payload = event.raw_payload.clone();
-}
-
-/// One notice per chat and part. The parts of a long text get keys of their own
-/// (`created#2/3`), so the outbox keeps each once; a chat's parts come one after the other, so
-/// the outbox's order is the reading order in every chat.
-fn notices(
-    doc: &OrderDocument,
-    kind: NoticeKind,
-    dedup_key: &str,
-    parts: Vec<String>,
-    ctx: &Context,
-) -> (Vec<Notice>, Vec<String>) {
-    let dest = ctx.routing.destination(doc.store_id.as_ref());
-    let mut warnings = Vec::new();
-    if dest.unrouted {
-        let store = doc.store_id.as_ref().map_or("(none)", |s| s.as_str());
-        warnings.push(match dest.chats.first() {
-            Some(chat) => {
-                format!("store {store} has no routing: notice goes to default chat {chat}")
-            }
-            None => format!(
-                "store {store} has no routing and no default chat is set: notice not queued"
-            ),
-        });
-    }
-    let count = parts.len();
-    let key = |part: usize| match count {
-        1 => dedup_key.to_owned(),
-        _ => format!("{dedup_key}#{}/{count}", part + 1),
-    };
-    let notices = dest
-        .chats
-        .iter()
-        .flat_map(|chat| {
-            parts.iter().enumerate().map(move |(part, text)| Notice {
-                order_id: doc.original_order_id.clone(),
-                kind,
-                chat: chat.clone(),
-                dedup_key: key(part),
-                text: text.clone(),
-            })
-        })
-        .collect();
-    (notices, warnings)
 }
 
 fn fill_from_snapshot(doc: &mut OrderDocument, snapshot: &Snapshot) {
@@ -160,45 +85,20 @@ fn no_number() -> Decision {
     )
 }
 
-fn empty_document(event: &OrderEvent, ctx: &Context) -> OrderDocument {
-    OrderDocument {
-        original_order_id: event.order_id.clone(),
-        order_uuid: None,
-        number: None,
-        expected_assembly_time: None,
-        store_id: None,
-        header: OrderHeader::default(),
-        lines: Vec::new(),
-        totals: Totals::default(),
-        payment_methods: Vec::new(),
-        paid: false,
-        shipped: false,
-        delivered: false,
-        cancelled: false,
-        cancellation: None,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        paid_at: None,
-        shipped_at: None,
-        delivered_at: None,
-        cancelled_at: None,
-        composition_as_of: None,
-        revision: 0,
-        last_payload: serde_json::Value::Null,
-    }
-}
-
 fn create(event: &OrderEvent, snapshot: &Snapshot, ctx: &Context) -> Decision {
-    let mut doc = empty_document(event, ctx);
+    let mut doc = OrderDocument::empty(event.order_id.clone(), ctx.now);
     fill_from_snapshot(&mut doc, snapshot);
     if assign_number(&mut doc, ctx).is_none() {
         return no_number();
     }
     doc.composition_as_of = event.sent_at;
     touch(&mut doc, event, ctx);
-    let dest = ctx.routing.destination(doc.store_id.as_ref());
-    let parts = notice_text::new_order(&doc, &dest, ctx.catalog);
-    let (notices, warnings) = notices(&doc, NoticeKind::Created, "created", parts, ctx);
+    let body = NoticeBody::Created {
+        header: doc.header.clone(),
+        lines: doc.lines.clone(),
+        totals: doc.totals.clone(),
+    };
+    let (notices, warnings) = notice_draft::draft(&doc, "created".to_owned(), body, ctx);
     let Some(answer) = created_answer(&doc) else {
         return no_number();
     };
@@ -238,7 +138,7 @@ fn create_again(
 }
 
 fn tombstone(event: &OrderEvent, notice: &CancelNotice, ctx: &Context) -> Decision {
-    let mut doc = empty_document(event, ctx);
+    let mut doc = OrderDocument::empty(event.order_id.clone(), ctx.now);
     absorb_reference(&mut doc, &notice.reference);
     doc.cancelled = true;
     doc.cancelled_at = Some(ctx.now);
@@ -299,11 +199,12 @@ fn change(doc: &OrderDocument, event: &OrderEvent, snapshot: &Snapshot, ctx: &Co
     let detail = said.join("; ");
     let mut decision = Decision::saved(next.clone(), Answer::Ok, detail.clone());
     if !line_changes.is_empty() || !header_changes.is_empty() {
-        let dest = ctx.routing.destination(next.store_id.as_ref());
-        let parts =
-            notice_text::changed_order(&next, &line_changes, &header_changes, &dest, ctx.catalog);
+        let body = NoticeBody::Changed {
+            lines: line_changes,
+            header: header_changes,
+        };
         let key = format!("changed:{}", next.revision);
-        let (notices, warnings) = notices(&next, NoticeKind::Changed, &key, parts, ctx);
+        let (notices, warnings) = notice_draft::draft(&next, key, body, ctx);
         decision.notices = notices;
         decision.warnings = warnings;
     }
@@ -467,9 +368,10 @@ fn cancel(
         let detail = "cancelled after shipment: write-off kept";
         return Decision::saved(next, Answer::Ok, detail).note(event, detail);
     }
-    let dest = ctx.routing.destination(next.store_id.as_ref());
-    let text = notice_text::cancelled_order(&next, notice.cancellation.as_ref(), &dest);
-    let (notices, warnings) = notices(&next, NoticeKind::Cancelled, "cancelled", vec![text], ctx);
+    let body = NoticeBody::Cancelled {
+        cancellation: notice.cancellation.clone(),
+    };
+    let (notices, warnings) = notice_draft::draft(&next, "cancelled".to_owned(), body, ctx);
     let detail = "cancelled: pickers told to stop and put the goods back";
     let mut decision = Decision::saved(next, Answer::Ok, detail).note(event, detail);
     decision.notices = notices;

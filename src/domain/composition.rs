@@ -3,6 +3,7 @@
 use super::event::Position;
 use super::ids::Sku;
 use super::order::{OrderHeader, OrderLine};
+use super::replacement::ReplacementPolicy;
 use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -38,8 +39,8 @@ pub enum HeaderChange {
         to: Option<String>,
     },
     ReplacementPolicy {
-        from: Option<String>,
-        to: Option<String>,
+        from: Option<ReplacementPolicy>,
+        to: Option<ReplacementPolicy>,
     },
 }
 

@@ -1,6 +1,8 @@
 //! What `apply` decides: everything one event does, for the store to commit in one transaction.
 
+use super::event::OrderEvent;
 use super::ids::{OrderId, Sku, StoreId};
+use super::notice_draft::NoticeDraft;
 use super::order::OrderDocument;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -15,10 +17,46 @@ pub struct Decision {
     /// Said in the journal (and the log) about what happened.
     pub detail: String,
     pub stock_moves: Vec<StockMove>,
-    pub notices: Vec<Notice>,
+    /// What to tell the store's chats; `crate::notice` words it when the store queues it.
+    pub notices: Vec<NoticeDraft>,
     pub history: Vec<HistoryNote>,
     /// Worth an operator's attention in the log (a change of a locked order, an unrouted store).
     pub warnings: Vec<String>,
+}
+
+impl Decision {
+    pub(super) fn unchanged(
+        answer: Answer,
+        outcome: Outcome,
+        detail: impl Into<String>,
+    ) -> Decision {
+        Decision {
+            document: None,
+            answer,
+            outcome,
+            detail: detail.into(),
+            stock_moves: Vec::new(),
+            notices: Vec::new(),
+            history: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub(super) fn saved(doc: OrderDocument, answer: Answer, detail: impl Into<String>) -> Decision {
+        Decision {
+            document: Some(doc),
+            ..Decision::unchanged(answer, Outcome::Applied, detail)
+        }
+    }
+
+    pub(super) fn note(mut self, event: &OrderEvent, detail: impl Into<String>) -> Decision {
+        self.history.push(HistoryNote {
+            event: event.kind().as_str().to_owned(),
+            outcome: self.outcome,
+            detail: detail.into(),
+        });
+        self
+    }
 }
 
 /// What the marketplace is told.
@@ -130,7 +168,8 @@ impl NoticeKind {
     }
 }
 
-/// A Telegram message to queue in the outbox: a whole notice, or one part of a long one.
+/// A Telegram message as the outbox queues it: a whole notice, or one part of a long one, as
+/// `crate::notice::render` wrote it from a [`NoticeDraft`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub order_id: OrderId,

@@ -2,6 +2,7 @@
 
 use super::ids::{OrderId, Sku, StoreId};
 use super::order::{Cancellation, OrderHeader, Totals};
+use super::replacement::ReplacementPolicy;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -75,7 +76,7 @@ pub struct Snapshot {
     pub delivery_to: Option<Option<chrono::DateTime<chrono::FixedOffset>>>,
     pub comment: Option<Option<String>>,
     pub shipment_method: Option<Option<String>>,
-    pub replacement_policy: Option<Option<String>>,
+    pub replacement_policy: Option<Option<ReplacementPolicy>>,
     pub payment_methods: Option<Vec<String>>,
     pub lines: Option<Vec<Position>>,
     pub totals: Option<Totals>,

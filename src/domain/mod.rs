@@ -7,9 +7,9 @@ pub mod context;
 pub mod decision;
 pub mod event;
 pub mod ids;
-mod notice_parts;
-pub mod notice_text;
+pub mod notice_draft;
 pub mod order;
+pub mod replacement;
 
 #[cfg(test)]
 mod apply_props;
@@ -17,11 +17,13 @@ mod apply_props;
 mod apply_tests;
 
 pub use apply::{apply, needs_number};
-pub use context::{Catalog, CatalogItem, Context, Routing, Settings, StoreRoute};
+pub use composition::{HeaderChange, LineChange};
+pub use context::{Catalog, CatalogItem, Context, Destination, Routing, Settings, StoreRoute};
 pub use decision::{Answer, Decision, HistoryNote, Notice, NoticeKind, Outcome, StockMove};
 pub use event::{
     CancelNotice, EventBody, EventKind, OrderEvent, Payment, Position, Reference, Snapshot,
 };
 pub use ids::{IdError, OrderId, Sku, StoreId};
-pub use notice_parts::{REPEAT_MARK, with_repeat_mark};
+pub use notice_draft::{NoticeBody, NoticeDraft, NoticedOrder};
 pub use order::{ACTOR, Cancellation, OrderDocument, OrderHeader, OrderLine, Status, Totals};
+pub use replacement::ReplacementPolicy;

@@ -1,6 +1,7 @@
 //! The partner's order document: what the back-office kept per marketplace order.
 
 use super::ids::{OrderId, Sku, StoreId};
+use super::replacement::ReplacementPolicy;
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -54,7 +55,7 @@ pub struct OrderHeader {
     pub delivery_to: Option<DateTime<FixedOffset>>,
     pub comment: Option<String>,
     pub shipment_method: Option<String>,
-    pub replacement_policy: Option<String>,
+    pub replacement_policy: Option<ReplacementPolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,6 +152,35 @@ impl OrderDocument {
     /// then on the store staff have acted on the composition.
     pub fn locked(&self) -> bool {
         self.paid || self.shipped || self.cancelled
+    }
+
+    /// A document with nothing known yet but its id, as its first event finds it.
+    pub(super) fn empty(original_order_id: OrderId, now: DateTime<Utc>) -> OrderDocument {
+        OrderDocument {
+            original_order_id,
+            order_uuid: None,
+            number: None,
+            expected_assembly_time: None,
+            store_id: None,
+            header: OrderHeader::default(),
+            lines: Vec::new(),
+            totals: Totals::default(),
+            payment_methods: Vec::new(),
+            paid: false,
+            shipped: false,
+            delivered: false,
+            cancelled: false,
+            cancellation: None,
+            created_at: now,
+            updated_at: now,
+            paid_at: None,
+            shipped_at: None,
+            delivered_at: None,
+            cancelled_at: None,
+            composition_as_of: None,
+            revision: 0,
+            last_payload: serde_json::Value::Null,
+        }
     }
 
     /// `cancelled` > `delivered` > `shipped` > `paid` > `new`.

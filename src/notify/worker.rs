@@ -5,7 +5,7 @@
 use super::clock::Clock;
 use super::retry::RetryPolicy;
 use super::telegram::{BotApi, SendOutcome};
-use crate::domain::with_repeat_mark;
+use crate::notice::with_repeat_mark;
 use crate::store::{ClaimedNotice, NoticeClaim, SendLimits, Settlement, Store, StoreError};
 use crate::telemetry::names;
 use std::borrow::Cow;

@@ -8,7 +8,7 @@ use super::wire::{OBJECT_FIELDS, WirePayload, WirePosition, WireTotal};
 use crate::domain::composition::merge_repeated_skus;
 use crate::domain::{
     CancelNotice, Cancellation, EventBody, EventKind, OrderEvent, OrderId, Payment, Position,
-    Reference, Sku, Snapshot, StoreId, Totals,
+    Reference, ReplacementPolicy, Sku, Snapshot, StoreId, Totals,
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -222,7 +222,8 @@ fn snapshot(wire: &WirePayload, reference: Reference) -> Result<Snapshot, Reject
         },
         comment: sent_text(&wire.comment),
         shipment_method: sent_text(&wire.shipment_method),
-        replacement_policy: sent_text(&wire.replacement_policy),
+        replacement_policy: sent_text(&wire.replacement_policy)
+            .map(|policy| policy.map(ReplacementPolicy::from_spelling)),
         payment_methods: wire
             .payment_methods
             .as_ref()

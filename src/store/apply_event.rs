@@ -8,6 +8,7 @@ use crate::domain::{
     self, Catalog, Context, Decision, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
     StockMove, StoreId,
 };
+use crate::notice;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -107,7 +108,7 @@ pub(crate) async fn run<T: EventTx>(
         None
     };
     let lines_involved = current.as_ref().map_or(0, |doc| doc.lines.len()) + event_lines(event);
-    let decision = decide(
+    let (decision, notices) = decide(
         lines_involved,
         current,
         event,
@@ -137,7 +138,7 @@ pub(crate) async fn run<T: EventTx>(
             }
         }
     }
-    for notice in &decision.notices {
+    for notice in &notices {
         tx.enqueue(notice, request.now).await?;
     }
     tx.journal(&JournalEntry {
@@ -179,9 +180,11 @@ fn moves_by_order_and_store(
 /// that takes microseconds, less than a hop to another thread.
 const DECIDED_IN_PLACE: usize = 256;
 
-/// The domain's decision. A big order costs real CPU time, and only off the async task can the
-/// request's deadline fire while it is being computed (the transaction is then dropped and rolls
-/// back): so a big order is decided on the blocking pool.
+/// The domain's decision, and its notices worded for the outbox. Wording is done here, next to
+/// the decision, so that the domain never knows Telegram and a big order's texts are written on
+/// the same thread as its decision. A big order costs real CPU time, and only off the async task
+/// can the request's deadline fire while it is being computed (the transaction is then dropped
+/// and rolls back): so a big order is decided and worded on the blocking pool.
 async fn decide(
     lines_involved: usize,
     current: Option<OrderDocument>,
@@ -190,7 +193,7 @@ async fn decide(
     catalog: Catalog,
     number_seq: Option<u64>,
     now: DateTime<Utc>,
-) -> Result<Decision, StoreError> {
+) -> Result<(Decision, Vec<Notice>), StoreError> {
     let apply = move |event: &OrderEvent, rules: &Rules| {
         let ctx = Context {
             now,
@@ -199,7 +202,7 @@ async fn decide(
             catalog: &catalog,
             number_seq,
         };
-        domain::apply(current.as_ref(), event, &ctx)
+        decide_and_word(current.as_ref(), event, &ctx)
     };
     if lines_involved <= DECIDED_IN_PLACE {
         return Ok(apply(event, rules));
@@ -212,6 +215,16 @@ async fn decide(
             Ok(panic) => std::panic::resume_unwind(panic),
             Err(error) => StoreError::Corrupt(format!("the domain step did not finish: {error}")),
         })
+}
+
+fn decide_and_word(
+    current: Option<&OrderDocument>,
+    event: &OrderEvent,
+    ctx: &Context,
+) -> (Decision, Vec<Notice>) {
+    let decision = domain::apply(current, event, ctx);
+    let notices = notice::render_all(&decision.notices);
+    (decision, notices)
 }
 
 /// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.

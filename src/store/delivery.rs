@@ -123,6 +123,16 @@ pub enum Requeue {
     AllFailed,
 }
 
+/// True for a group, supergroup or channel, the chats that Telegram limits to 20 messages a
+/// minute ("your bot will not be able to send more than 20 messages per minute to the same
+/// group"). Telegram gives them negative ids, and a channel may be addressed as
+/// `@channelusername`; a private chat's id is positive. `$chat` is the column holding the chat.
+macro_rules! is_group_chat {
+    ($chat:literal) => {
+        concat!("substr(", $chat, ", 1, 1) IN ('-', '@')")
+    };
+}
+
 /// The chat-queue heads a worker may send now: the oldest pending row of each chat, due, not
 /// leased by a live worker, its chat not written to within the per-chat interval, a group not
 /// over its minute's budget. A row never overtakes a parked (`failed`) notice of its own order
@@ -138,7 +148,8 @@ pub enum Requeue {
 ///
 /// Parameters: $1 now, $2 now − per-chat interval, $3 now − 1 minute, $4 group budget, $5 how
 /// many rows at most.
-pub(super) const CLAIM_HEADS: &str = "
+pub(super) const CLAIM_HEADS: &str = concat!(
+    "
     SELECT o.id, o.original_order_id, o.kind, o.chat, o.text,
            CAST(o.attempts AS BIGINT) + 1 AS attempts,
            COALESCE(o.queued_at, o.created_at) AS queued_at,
@@ -154,11 +165,14 @@ pub(super) const CLAIM_HEADS: &str = "
                                       AND f.chat = p.chat AND f.status = 'failed'
                                       AND f.id < p.id))
       AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.chat = o.chat AND r.last_attempt_at > $2)
-      AND (substr(o.chat, 1, 1) NOT IN ('-', '@')
+      AND (NOT (",
+    is_group_chat!("o.chat"),
+    ")
            OR (SELECT COUNT(*) FROM outbox g
                WHERE g.chat = o.chat AND g.last_attempt_at > $3) < $4)
     ORDER BY o.id
-    LIMIT $5";
+    LIMIT $5"
+);
 
 /// Attempts made in the last second by every worker: $1 now − 1 s.
 pub(super) const RECENT_ATTEMPTS: &str = "SELECT COUNT(*) FROM outbox WHERE last_attempt_at > $1";

@@ -179,7 +179,7 @@ fn change_of_the_comment_is_notified() {
 #[test]
 fn change_of_the_replacement_policy_is_notified() {
     let (item, _, doc) = only_difference(changed(|s| {
-        s.replacement_policy = Some(Some("callOrReplace".to_owned()));
+        s.replacement_policy = Some(Some("callOrReplace".into()));
     }));
     assert!(item.starts_with("🔁"), "{item}");
     assert!(

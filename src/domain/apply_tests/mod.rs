@@ -5,13 +5,14 @@
 //! One file per event (and one each for decimals, texts, status and routing). The values and
 //! events are built here; the checks the files share are in `steps.rs`.
 
-use super::notice_text::TELEGRAM_TEXT_LIMIT;
 use super::*;
+use crate::notice::TELEGRAM_TEXT_LIMIT;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
 
 mod steps;
+use steps::apply;
 use steps::*;
 
 mod cancelled;
@@ -258,7 +259,7 @@ fn created_snapshot() -> Snapshot {
         delivery_to: Some(Some(local("2026-11-23T15:00:00+03:00"))),
         comment: Some(Some(COMMENT.to_owned())),
         shipment_method: Some(Some("byCourier".to_owned())),
-        replacement_policy: Some(Some("callOrRemove".to_owned())),
+        replacement_policy: Some(Some("callOrRemove".into())),
         payment_methods: Some(vec!["SberGateway".to_owned()]),
         lines: Some(vec![milk(), apples(), bread()]),
         totals: Some(totals("459.33", "439.33")),

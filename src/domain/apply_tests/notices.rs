@@ -156,7 +156,7 @@ fn assert_tags_balanced(text: &str) {
 
 /// The parts of a split notice as one chat reads them, checked to be what the other chat reads,
 /// queued chat by chat, keyed `{base}#i/n` and each a valid message naming the order and store.
-fn split_notice(decision: &Decision, base: &str, headline: &str) -> Vec<String> {
+fn split_notice(decision: &Decided, base: &str, headline: &str) -> Vec<String> {
     let parts = |chat: &str| -> Vec<&Notice> {
         decision.notices.iter().filter(|n| n.chat == chat).collect()
     };

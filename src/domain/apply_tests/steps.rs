@@ -1,13 +1,43 @@
 //! Applying events in turn, and reading a decision: the checks every test shares.
 
 use super::*;
+use crate::notice;
+
+/// A decision with its notices worded as the store queues them: the rules are checked against
+/// the texts the pickers read.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Decided {
+    pub(super) document: Option<OrderDocument>,
+    pub(super) answer: Answer,
+    pub(super) outcome: Outcome,
+    pub(super) detail: String,
+    pub(super) stock_moves: Vec<StockMove>,
+    pub(super) notices: Vec<Notice>,
+    pub(super) history: Vec<HistoryNote>,
+    pub(super) warnings: Vec<String>,
+}
+
+/// `domain::apply`, with the decision's notices rendered by `notice`.
+pub(super) fn apply(current: Option<&OrderDocument>, event: &OrderEvent, ctx: &Context) -> Decided {
+    let decision = crate::domain::apply(current, event, ctx);
+    Decided {
+        notices: notice::render_all(&decision.notices),
+        document: decision.document,
+        answer: decision.answer,
+        outcome: decision.outcome,
+        detail: decision.detail,
+        stock_moves: decision.stock_moves,
+        history: decision.history,
+        warnings: decision.warnings,
+    }
+}
 
 /// Applies an event that must be applied, and returns the decision and the document to save.
 pub(super) fn step(
     current: Option<&OrderDocument>,
     event: &OrderEvent,
     ctx: &Context,
-) -> (Decision, OrderDocument) {
+) -> (Decided, OrderDocument) {
     let decision = apply(current, event, ctx);
     assert_eq!(
         decision.outcome,
@@ -38,7 +68,7 @@ pub(super) fn through(world: &World, events: &[OrderEvent]) -> OrderDocument {
 }
 
 /// A decision that changed nothing: no document, no notice, no write-off, no history.
-pub(super) fn assert_nothing_done(decision: &Decision) {
+pub(super) fn assert_nothing_done(decision: &Decided) {
     assert_eq!(decision.document, None, "nothing is saved");
     assert!(
         decision.notices.is_empty(),
@@ -54,7 +84,7 @@ pub(super) fn line<'a>(doc: &'a OrderDocument, id: &str) -> &'a OrderLine {
         .unwrap_or_else(|| panic!("line {id} missing"))
 }
 
-pub(super) fn moves(decision: &Decision) -> Vec<(String, String, Decimal)> {
+pub(super) fn moves(decision: &Decided) -> Vec<(String, String, Decimal)> {
     decision
         .stock_moves
         .iter()
@@ -69,12 +99,12 @@ pub(super) fn move_of(id: &str, quantity: &str) -> (String, String, Decimal) {
     (STORE.to_owned(), id.to_owned(), d(quantity))
 }
 
-pub(super) fn chats(decision: &Decision) -> Vec<&str> {
+pub(super) fn chats(decision: &Decided) -> Vec<&str> {
     decision.notices.iter().map(|n| n.chat.as_str()).collect()
 }
 
 /// The text of the notices, checked to be one text for both chats.
-pub(super) fn notice_text(decision: &Decision) -> String {
+pub(super) fn notice_text(decision: &Decided) -> String {
     let first = decision.notices.first().expect("a notice").text.clone();
     for notice in &decision.notices {
         assert_eq!(notice.text, first, "every chat gets the same text");

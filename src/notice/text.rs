@@ -1,70 +1,18 @@
 //! The Russian texts the store staff read in Telegram (HTML parse mode). Everything that came
 //! from the customer, the marketplace or the catalog is escaped; every text names the partner
 //! number and the marketplace's order id, so a picker can find the order in either system.
-//! A new or changed order too long for one message comes in numbered parts (`notice_parts`).
+//! A new or changed order too long for one message comes in numbered parts (`parts`).
 
-use super::composition::{HeaderChange, LineChange};
-use super::context::{Catalog, Destination};
-use super::notice_parts::Draft;
-use super::order::{Cancellation, OrderDocument, OrderLine};
+use super::escape::{FREE_TEXT_LIMIT, LABEL_LIMIT, NAME_LIMIT, escape_html, escape_html_capped};
+use super::parts::Layout;
+use crate::domain::{
+    Cancellation, Catalog, Destination, HeaderChange, LineChange, NoticedOrder, OrderHeader,
+    OrderLine, ReplacementPolicy, Totals,
+};
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use std::fmt::Write;
-
-/// Telegram refuses messages longer than this (in characters).
-pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
-
-/// Escapes text for Telegram's HTML parse mode.
-pub fn escape_html(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for ch in raw.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-/// Free text from the customer or the marketplace (a comment, an address, a reason) is shown up
-/// to this many characters once escaped, so that a single text always fits in one part of a
-/// notice next to the order's ids.
-pub const FREE_TEXT_LIMIT: usize = 1000;
-
-/// A product name is shown up to this many characters once escaped: a real name is far
-/// shorter, and an absurd one must not fill a message by itself.
-pub const NAME_LIMIT: usize = 300;
-
-/// Labels that are a word or two (a unit, a shipment method, an unknown replacement policy, a
-/// store's name) are shown up to this many characters once escaped.
-const LABEL_LIMIT: usize = 100;
-
-/// Escapes `raw` like [`escape_html`], cut to at most `limit` characters of escaped text and
-/// marked with `…` when cut; an entity is never split.
-pub fn escape_html_capped(raw: &str, limit: usize) -> String {
-    let escaped = escape_html(raw);
-    if escaped.chars().count() <= limit {
-        return escaped;
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    let mut buf = [0u8; 4];
-    for ch in raw.chars() {
-        let piece = escape_html(ch.encode_utf8(&mut buf));
-        let len = piece.chars().count();
-        if used + len + 1 > limit {
-            break;
-        }
-        out.push_str(&piece);
-        used += len;
-    }
-    out.push('…');
-    out
-}
 
 /// Quantities as a person writes them: `2`, `1.5`, `0.375` (three decimals at most).
 pub fn quantity_text(quantity: Decimal) -> String {
@@ -97,24 +45,24 @@ fn line_amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String
 }
 
 /// `🆕 Новый заказ <b>SM-000007</b>`: the first line, which a part number may follow.
-fn headline(doc: &OrderDocument, words: &str) -> String {
+fn headline(order: &NoticedOrder, words: &str) -> String {
     format!(
         "{words} <b>{}</b>",
-        escape_html(doc.number.as_deref().unwrap_or("без номера")),
+        escape_html(order.number.as_deref().unwrap_or("без номера")),
     )
 }
 
 /// The marketplace's id and the store, under the headline.
-fn ids(doc: &OrderDocument, dest: &Destination) -> String {
+fn ids(order: &NoticedOrder, dest: &Destination) -> String {
     format!(
         "\nСберМаркет: <code>{}</code>\n{}",
-        escape_html(doc.original_order_id.as_str()),
-        store_line(doc, dest)
+        escape_html(order.original_order_id.as_str()),
+        store_line(order, dest)
     )
 }
 
-fn store_line(doc: &OrderDocument, dest: &Destination) -> String {
-    let id = doc.store_id.as_ref().map_or("?", |id| id.as_str());
+fn store_line(order: &NoticedOrder, dest: &Destination) -> String {
+    let id = order.store_id.as_ref().map_or("?", |id| id.as_str());
     match &dest.store_name {
         Some(name) => format!(
             "Магазин: {} ({})\n",
@@ -154,13 +102,19 @@ fn window_text(
 }
 
 /// The replacement policy in the words the pickers use.
-pub fn replacement_policy_text(policy: &str) -> String {
+pub fn replacement_policy_text(policy: &ReplacementPolicy) -> String {
     match policy {
-        "callOrRemove" => "позвонить клиенту, если не ответит — убрать товар".to_owned(),
-        "callOrReplace" => "позвонить клиенту, если не ответит — заменить товар".to_owned(),
-        "remove" | "doNotReplace" => "не заменять, убрать товар".to_owned(),
-        "replace" => "заменить на похожий товар".to_owned(),
-        other => escape_html_capped(other, LABEL_LIMIT),
+        ReplacementPolicy::CallOrRemove => {
+            "позвонить клиенту, если не ответит — убрать товар".to_owned()
+        }
+        ReplacementPolicy::CallOrReplace => {
+            "позвонить клиенту, если не ответит — заменить товар".to_owned()
+        }
+        ReplacementPolicy::Remove | ReplacementPolicy::DoNotReplace => {
+            "не заменять, убрать товар".to_owned()
+        }
+        ReplacementPolicy::Replace => "заменить на похожий товар".to_owned(),
+        ReplacementPolicy::Other(other) => escape_html_capped(other, LABEL_LIMIT),
     }
 }
 
@@ -172,26 +126,28 @@ fn optional_text(value: &Option<String>) -> String {
 }
 
 /// The new order's notice: one message, or numbered parts when its list is long.
-pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> Vec<String> {
+pub fn new_order(
+    order: &NoticedOrder,
+    header: &OrderHeader,
+    lines: &[OrderLine],
+    totals: &Totals,
+    dest: &Destination,
+    catalog: &Catalog,
+) -> Vec<String> {
     let mut details = String::new();
     let _ = writeln!(
         details,
         "Доставка: {}",
-        window_text(
-            doc.header.delivery_from,
-            doc.header.delivery_to,
-            dest.timezone
-        )
+        window_text(header.delivery_from, header.delivery_to, dest.timezone)
     );
-    if let Some(method) = &doc.header.shipment_method {
+    if let Some(method) = &header.shipment_method {
         let _ = writeln!(
             details,
             "Способ: {}",
             escape_html_capped(method, LABEL_LIMIT)
         );
     }
-    let items = doc
-        .lines
+    let items = lines
         .iter()
         .enumerate()
         .map(|(i, line)| {
@@ -204,11 +160,11 @@ pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> 
         })
         .collect();
     let mut tail = String::from("\n");
-    let _ = writeln!(tail, "Комментарий: {}", optional_text(&doc.header.comment));
-    if let Some(policy) = &doc.header.replacement_policy {
+    let _ = writeln!(tail, "Комментарий: {}", optional_text(&header.comment));
+    if let Some(policy) = &header.replacement_policy {
         let _ = writeln!(tail, "Замены: {}", replacement_policy_text(policy));
     }
-    match (doc.totals.discount_total_price, doc.totals.total_price) {
+    match (totals.discount_total_price, totals.total_price) {
         (Some(discounted), Some(full)) if discounted != full => {
             let _ = write!(
                 tail,
@@ -222,9 +178,9 @@ pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> 
         }
         (None, None) => {}
     }
-    Draft {
-        headline: headline(doc, "🆕 Новый заказ"),
-        ids: ids(doc, dest),
+    Layout {
+        headline: headline(order, "🆕 Новый заказ"),
+        ids: ids(order, dest),
         details,
         list_heading: "\n<b>Состав:</b>\n".to_owned(),
         items,
@@ -235,7 +191,7 @@ pub fn new_order(doc: &OrderDocument, dest: &Destination, catalog: &Catalog) -> 
 
 /// What changed, one line per difference: one message, or numbered parts when there are many.
 pub fn changed_order(
-    doc: &OrderDocument,
+    order: &NoticedOrder,
     lines: &[LineChange],
     header: &[HeaderChange],
     dest: &Destination,
@@ -287,13 +243,13 @@ pub fn changed_order(
         }
         HeaderChange::ReplacementPolicy { from, to } => format!(
             "🔁 Замены: {} → {}",
-            from.as_deref().map_or_else(|| "—".to_owned(), replacement_policy_text),
-            to.as_deref().map_or_else(|| "—".to_owned(), replacement_policy_text)
+            from.as_ref().map_or_else(|| "—".to_owned(), replacement_policy_text),
+            to.as_ref().map_or_else(|| "—".to_owned(), replacement_policy_text)
         ),
     }));
-    Draft {
-        headline: headline(doc, "✏️ Заказ изменён"),
-        ids: ids(doc, dest),
+    Layout {
+        headline: headline(order, "✏️ Заказ изменён"),
+        ids: ids(order, dest),
         details: String::new(),
         list_heading: "\n".to_owned(),
         items,
@@ -304,12 +260,12 @@ pub fn changed_order(
 
 /// Always one message: it names the order and says stop.
 pub fn cancelled_order(
-    doc: &OrderDocument,
+    order: &NoticedOrder,
     cancellation: Option<&Cancellation>,
     dest: &Destination,
 ) -> String {
-    let mut text = headline(doc, "❌ Заказ отменён");
-    text.push_str(&ids(doc, dest));
+    let mut text = headline(order, "❌ Заказ отменён");
+    text.push_str(&ids(order, dest));
     text.push_str("\n<b>Прекратите сборку и верните товары на полки.</b>\n");
     let reason = cancellation.and_then(|c| c.description.clone().or_else(|| c.slug.clone()));
     if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
@@ -325,22 +281,6 @@ pub fn cancelled_order(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn customer_text_cannot_inject_markup() {
-        assert_eq!(
-            escape_html(r#"<b>"A" & B</b>"#),
-            "&lt;b&gt;&quot;A&quot; &amp; B&lt;/b&gt;"
-        );
-    }
-
-    #[test]
-    fn long_free_text_is_cut_without_splitting_an_entity() {
-        assert_eq!(escape_html_capped("a&b", 10), "a&amp;b");
-        assert_eq!(escape_html_capped("abcdef", 4), "abc…");
-        assert_eq!(escape_html_capped("a&b", 6), "a…");
-        assert_eq!(escape_html_capped(&"&".repeat(50), 20).chars().count(), 16);
-    }
 
     #[test]
     fn quantities_show_at_most_three_decimals_without_trailing_zeros() {

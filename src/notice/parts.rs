@@ -1,7 +1,8 @@
 //! Cutting a long notice into numbered Telegram messages. A big order is read in full, part by
 //! part, rather than abridged: a picker who never sees a line never picks it.
 
-use super::notice_text::TELEGRAM_TEXT_LIMIT;
+/// Telegram refuses messages longer than this (in characters).
+pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
 
 /// Parts are packed to this size, which leaves Telegram's limit room for the part number.
 pub const PART_BUDGET: usize = 4000;
@@ -48,7 +49,7 @@ const fn const_size(text: &str) -> usize {
 
 /// A notice laid out before it is cut into messages. Each piece is whole Telegram HTML (every
 /// tag it opens it closes, every entity is whole), so any cut between pieces is valid HTML too.
-pub struct Draft {
+pub struct Layout {
     /// `🆕 Новый заказ <b>SM-000007</b>`; the part number follows it.
     pub headline: String,
     /// The marketplace's id and the store, on lines of their own: repeated in every part so that
@@ -64,7 +65,7 @@ pub struct Draft {
     pub tail: String,
 }
 
-impl Draft {
+impl Layout {
     /// One text when the whole notice fits in a message; otherwise parts headed
     /// `… (часть i/n)`, in reading order, each within the budget.
     ///
@@ -132,8 +133,8 @@ impl Draft {
 mod tests {
     use super::*;
 
-    fn draft(items: usize, item_len: usize) -> Draft {
-        Draft {
+    fn draft(items: usize, item_len: usize) -> Layout {
+        Layout {
             headline: "🆕 <b>SM-1</b>".to_owned(),
             ids: "\nid\n".to_owned(),
             details: "details\n".to_owned(),
@@ -206,7 +207,7 @@ mod tests {
 
     #[test]
     fn emoji_count_twice_towards_the_budget() {
-        let parts = Draft {
+        let parts = Layout {
             items: (0..300).map(|_| "🔢".repeat(10)).collect(),
             ..draft(0, 0)
         }
