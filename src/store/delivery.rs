@@ -1,10 +1,17 @@
 //! The outbox as the delivery worker sees it: what a claim asks for, what it hands out, and how
 //! an attempt is settled. The statements are the same text on both backends (both take `$n`
-//! parameters); PostgreSQL adds `FOR UPDATE SKIP LOCKED` to the claim.
+//! parameters); the dialect says how a claim begins and locks (SQLite: `BEGIN IMMEDIATE`, the
+//! only writer; PostgreSQL: a transaction-scoped advisory lock, so the counts of recent attempts
+//! are exact across the pool's workers, and `FOR UPDATE SKIP LOCKED` on the rows, so a claim
+//! never waits on a row that a worker is settling).
 
+use super::StoreError;
+use super::dialect::Dialect;
+use super::sql::SqlStore;
 use crate::domain::NoticeKind;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::{Encode, Executor, FromRow, IntoArguments, Type};
 use std::time::Duration;
 
 /// Telegram's flood limits, counted from the attempt times kept in the outbox, so that they hold
@@ -148,7 +155,7 @@ macro_rules! is_group_chat {
 ///
 /// Parameters: $1 now, $2 now − per-chat interval, $3 now − 1 minute, $4 group budget, $5 how
 /// many rows at most.
-pub(super) const CLAIM_HEADS: &str = concat!(
+const CLAIM_HEADS: &str = concat!(
     "
     SELECT o.id, o.original_order_id, o.kind, o.chat, o.text,
            CAST(o.attempts AS BIGINT) + 1 AS attempts,
@@ -175,17 +182,17 @@ pub(super) const CLAIM_HEADS: &str = concat!(
 );
 
 /// Attempts made in the last second by every worker: $1 now − 1 s.
-pub(super) const RECENT_ATTEMPTS: &str = "SELECT COUNT(*) FROM outbox WHERE last_attempt_at > $1";
+const RECENT_ATTEMPTS: &str = "SELECT COUNT(*) FROM outbox WHERE last_attempt_at > $1";
 
 /// Leases one claimed row and keeps what the claim found out about it: $1 id, $2 worker,
 /// $3 now, $4 lease end, $5 `maybe_sent`.
-pub(super) const LEASE: &str = "
+const LEASE: &str = "
     UPDATE outbox SET lease_owner = $2, lease_until = $4, last_attempt_at = $3,
                       attempts = attempts + 1, maybe_sent = $5
     WHERE id = $1";
 
 /// Telegram's acceptance is a fact whoever holds the lease: $1 id, $2 sent at, $3 message id.
-pub(super) const SETTLE_SENT: &str = "
+const SETTLE_SENT: &str = "
     UPDATE outbox SET status = 'sent', sent_at = $2, telegram_message_id = $3, last_error = NULL,
                       lease_owner = NULL, lease_until = NULL
     WHERE id = $1 AND status = 'pending'";
@@ -193,49 +200,49 @@ pub(super) const SETTLE_SENT: &str = "
 /// A retry is the lease holder's decision only: $1 id, $2 worker, $3 next attempt, $4 error,
 /// $5 this attempt may have reached the chat (it timed out after sending). Once a possible
 /// repeat, always one: `maybe_sent` is set, never cleared.
-pub(super) const SETTLE_RETRY: &str = "
+const SETTLE_RETRY: &str = "
     UPDATE outbox SET next_attempt_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL,
                       maybe_sent = (maybe_sent OR $5)
     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
 
 /// A group became a supergroup: the notice follows it to the new chat id, at once.
 /// $1 id, $2 worker, $3 the new chat, $4 now, $5 why.
-pub(super) const SETTLE_READDRESS: &str = "
+const SETTLE_READDRESS: &str = "
     UPDATE outbox SET chat = $3, next_attempt_at = $4, last_error = $5, lease_owner = NULL,
                       lease_until = NULL
     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
 
 /// $1 id, $2 worker, $3 error, $4 this attempt may have reached the chat (as in `SETTLE_RETRY`).
-pub(super) const SETTLE_FAILED: &str = "
+const SETTLE_FAILED: &str = "
     UPDATE outbox SET status = 'failed', last_error = $3, lease_owner = NULL, lease_until = NULL,
                       maybe_sent = (maybe_sent OR $4)
     WHERE id = $1 AND lease_owner = $2 AND status = 'pending'";
 
 /// A stopping worker gives back leases of rows it never handed to Telegram (`Worker::run` keeps
 /// the others), so the next attempt is not a repeat: $1 worker.
-pub(super) const RELEASE: &str = "
+const RELEASE: &str = "
     UPDATE outbox SET lease_owner = NULL, lease_until = NULL
     WHERE lease_owner = $1 AND status = 'pending'";
 
 /// $1 now, $2 the row's id, or NULL for every failed row.
-pub(super) const REQUEUE: &str = "
+const REQUEUE: &str = "
     UPDATE outbox SET status = 'pending', next_attempt_at = $1, queued_at = $1, attempts = 0,
                       lease_owner = NULL, lease_until = NULL
     WHERE status = 'failed' AND (CAST($2 AS BIGINT) IS NULL OR id = $2)";
 
 /// When a claim's lease runs out.
-pub(super) fn lease_end(claim: &NoticeClaim) -> DateTime<Utc> {
+fn lease_end(claim: &NoticeClaim) -> DateTime<Utc> {
     claim.now + chrono::Duration::from_std(claim.lease).unwrap_or(chrono::Duration::minutes(1))
 }
 
 /// The bind values of `CLAIM_HEADS` and `RECENT_ATTEMPTS` that are times.
-pub(super) struct Windows {
-    pub chat_since: DateTime<Utc>,
-    pub minute_ago: DateTime<Utc>,
-    pub second_ago: DateTime<Utc>,
+struct Windows {
+    chat_since: DateTime<Utc>,
+    minute_ago: DateTime<Utc>,
+    second_ago: DateTime<Utc>,
 }
 
-pub(super) fn windows(claim: &NoticeClaim) -> Windows {
+fn windows(claim: &NoticeClaim) -> Windows {
     let per_chat = chrono::Duration::from_std(claim.limits.per_chat_interval)
         .unwrap_or(chrono::Duration::seconds(1));
     Windows {
@@ -245,111 +252,124 @@ pub(super) fn windows(claim: &NoticeClaim) -> Windows {
     }
 }
 
-/// The body of a claim, inside the backend's serialised transaction `$tx`: how many attempts
-/// the last second left, the heads within the limits (`$sql`: `CLAIM_HEADS`, plus PostgreSQL's
-/// row locking), and their leases. Returns from the enclosing function when the second's budget
-/// is spent.
-macro_rules! lease_heads {
-    ($tx:ident, $claim:ident, $sql:expr) => {{
-        let windows = windows($claim);
+/// The delivery worker's transactions, one text for both databases.
+impl<DB> SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
+    for<'a> bool: Encode<'a, DB> + Type<DB>,
+    for<'a> DateTime<Utc>: Encode<'a, DB> + Type<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> ClaimedNotice: FromRow<'r, DB::Row>,
+{
+    /// A claim, in one writing transaction that holds the claim lock: how many attempts the
+    /// last second left, the heads within the limits (locked as the dialect locks them), and
+    /// their leases.
+    pub(super) async fn claim(
+        &self,
+        claim: &NoticeClaim,
+    ) -> Result<Vec<ClaimedNotice>, StoreError> {
+        let mut tx = DB::begin_write(&self.pool).await?;
+        DB::lock_claims(&mut tx).await?;
+        let windows = windows(claim);
         let recent: i64 = sqlx::query_scalar(RECENT_ATTEMPTS)
             .bind(windows.second_ago)
-            .fetch_one(&mut *$tx)
+            .fetch_one(&mut *tx)
             .await?;
-        let budget = i64::from($claim.limits.overall_per_second) - recent;
+        let budget = i64::from(claim.limits.overall_per_second) - recent;
         if budget <= 0 {
-            return Ok(Vec::new());
+            return Ok(Vec::new()); // nothing written: dropping the transaction rolls it back
         }
-        let rows = sqlx::query_as::<_, ClaimedNotice>($sql)
-            .bind($claim.now)
+        // The statement is two constants joined: nothing from outside reaches its text.
+        let sql = sqlx::AssertSqlSafe(format!("{CLAIM_HEADS}{}", DB::CLAIM_LOCKING));
+        let rows = sqlx::query_as::<_, ClaimedNotice>(sql)
+            .bind(claim.now)
             .bind(windows.chat_since)
             .bind(windows.minute_ago)
-            .bind(i64::from($claim.limits.group_per_minute))
+            .bind(i64::from(claim.limits.group_per_minute))
             .bind(budget)
-            .fetch_all(&mut *$tx)
+            .fetch_all(&mut *tx)
             .await?;
-        let until = lease_end($claim);
+        let until = lease_end(claim);
         for row in &rows {
             sqlx::query(LEASE)
                 .bind(row.id)
-                .bind(&$claim.worker)
-                .bind($claim.now)
+                .bind(claim.worker.as_str())
+                .bind(claim.now)
                 .bind(until)
                 .bind(row.maybe_sent)
-                .execute(&mut *$tx)
+                .execute(&mut *tx)
                 .await?;
         }
-        rows
-    }};
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// Records how an attempt ended; false when the worker no longer held the row.
+    pub(super) async fn settle(
+        &self,
+        id: i64,
+        worker: &str,
+        settlement: &Settlement,
+    ) -> Result<bool, StoreError> {
+        let query = match settlement {
+            Settlement::Sent { message_id, at } => sqlx::query(SETTLE_SENT)
+                .bind(id)
+                .bind(*at)
+                .bind(*message_id),
+            Settlement::Retry {
+                at,
+                error,
+                maybe_sent,
+            } => sqlx::query(SETTLE_RETRY)
+                .bind(id)
+                .bind(worker)
+                .bind(*at)
+                .bind(error.as_str())
+                .bind(*maybe_sent),
+            Settlement::Failed { error, maybe_sent } => sqlx::query(SETTLE_FAILED)
+                .bind(id)
+                .bind(worker)
+                .bind(error.as_str())
+                .bind(*maybe_sent),
+            Settlement::Readdress { chat, at, error } => sqlx::query(SETTLE_READDRESS)
+                .bind(id)
+                .bind(worker)
+                .bind(chat.as_str())
+                .bind(*at)
+                .bind(error.as_str()),
+        };
+        Ok(DB::rows_affected(&query.execute(&self.pool).await?) > 0)
+    }
+
+    /// Gives back a stopping worker's leases.
+    pub(super) async fn release(&self, worker: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(RELEASE)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&done))
+    }
+
+    /// Puts parked notices back in the queue.
+    pub(super) async fn requeue(
+        &self,
+        which: Requeue,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let id = match which {
+            Requeue::One(id) => Some(id),
+            Requeue::AllFailed => None,
+        };
+        let done = sqlx::query(REQUEUE)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&done))
+    }
 }
-pub(super) use lease_heads;
-
-/// The one-statement transactions of delivery, the same on both backends (sqlx has no common
-/// trait for "rows affected", so they are spelled once here and stamped out per store).
-macro_rules! settle_release_requeue {
-    ($store:ty) => {
-        impl $store {
-            pub(super) async fn settle(
-                &self,
-                id: i64,
-                worker: &str,
-                settlement: &Settlement,
-            ) -> Result<bool, StoreError> {
-                let query = match settlement {
-                    Settlement::Sent { message_id, at } => sqlx::query(SETTLE_SENT)
-                        .bind(id)
-                        .bind(*at)
-                        .bind(*message_id),
-                    Settlement::Retry {
-                        at,
-                        error,
-                        maybe_sent,
-                    } => sqlx::query(SETTLE_RETRY)
-                        .bind(id)
-                        .bind(worker)
-                        .bind(*at)
-                        .bind(error.as_str())
-                        .bind(*maybe_sent),
-                    Settlement::Failed { error, maybe_sent } => sqlx::query(SETTLE_FAILED)
-                        .bind(id)
-                        .bind(worker)
-                        .bind(error.as_str())
-                        .bind(*maybe_sent),
-                    Settlement::Readdress { chat, at, error } => sqlx::query(SETTLE_READDRESS)
-                        .bind(id)
-                        .bind(worker)
-                        .bind(chat.as_str())
-                        .bind(*at)
-                        .bind(error.as_str()),
-                };
-                Ok(query.execute(&self.pool).await?.rows_affected() > 0)
-            }
-
-            pub(super) async fn release(&self, worker: &str) -> Result<u64, StoreError> {
-                let done = sqlx::query(RELEASE)
-                    .bind(worker)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected())
-            }
-
-            pub(super) async fn requeue(
-                &self,
-                which: Requeue,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<u64, StoreError> {
-                let id = match which {
-                    Requeue::One(id) => Some(id),
-                    Requeue::AllFailed => None,
-                };
-                let done = sqlx::query(REQUEUE)
-                    .bind(now)
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected())
-            }
-        }
-    };
-}
-pub(super) use settle_release_requeue;

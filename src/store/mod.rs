@@ -5,12 +5,12 @@
 mod apply_event;
 mod columns;
 pub mod delivery;
+mod dialect;
 pub mod postgres;
-mod postgres_delivery;
 pub mod reachability;
 pub mod records;
+mod sql;
 pub mod sqlite;
-mod sqlite_delivery;
 
 pub use apply_event::{Applied, EventRequest};
 pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};

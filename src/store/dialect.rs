@@ -1,0 +1,80 @@
+//! What really differs between the two databases; everything else is one `$n` statement text in
+//! `sql.rs` and `delivery.rs`, which both take (SQLite reads `$1` as parameter 1 too).
+//! `sqlite.rs` and `postgres.rs` each implement this for their `sqlx` database.
+
+use super::StoreError;
+use crate::domain::{HistoryNote, OrderId, Sku, StoreId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::query::Query;
+use sqlx::{Database, Encode, Pool, Transaction, Type};
+
+/// One order's write-off at one store (see `EventTx::write_off`).
+pub struct WriteOff<'a> {
+    pub order: &'a OrderId,
+    pub store: &'a StoreId,
+    pub moves: &'a [(Sku, Decimal)],
+    pub at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Dialect: Database {
+    /// The type bound to `orders.revision` (PostgreSQL's is a 32-bit `INTEGER`).
+    type Revision: for<'a> Encode<'a, Self> + Type<Self> + TryFrom<u32> + Send;
+
+    /// A list of skus bound as one parameter, so that a big order costs one statement, not one
+    /// a line: SQLite's a JSON array for `json_each`, PostgreSQL's a text array.
+    type SkuList: for<'a> Encode<'a, Self> + Type<Self> + Send;
+    /// The catalog rows (sku, name, unit) of the skus in $1, a `SkuList`.
+    const CATALOG_FOR: &'static str;
+
+    /// Appended to a parameter that a `jsonb` column takes (PostgreSQL's document).
+    const AS_JSON: &'static str;
+    /// Appended to a parameter that a balance column takes: PostgreSQL's are `numeric`, SQLite's
+    /// exact text.
+    const AS_DECIMAL: &'static str;
+    /// Appended to the claim's statement: PostgreSQL locks the rows it hands out, skipping rows
+    /// another worker is settling; SQLite's claim is already the only writer.
+    const CLAIM_LOCKING: &'static str;
+    /// Counts the balances below zero.
+    const NEGATIVE_BALANCES: &'static str;
+
+    /// Inserts one event's notes, in order, in one statement: $1 order id, $2 at, $3 actor, then
+    /// the notes as `bind_notes` binds them (SQLite: one JSON array for `json_each`; PostgreSQL:
+    /// a text array a column for `UNNEST`).
+    const ADD_HISTORY: &'static str;
+
+    fn bind_notes<'q>(
+        query: Query<'q, Self, Self::Arguments>,
+        notes: &[HistoryNote],
+    ) -> Result<Query<'q, Self, Self::Arguments>, StoreError>;
+
+    fn sku_list(skus: &[Sku]) -> Result<Self::SkuList, StoreError>;
+
+    /// sqlx has no common trait for "rows affected".
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+
+    /// Brings the schema up to date; safe when several instances start at once.
+    async fn migrate(pool: &Pool<Self>) -> Result<(), StoreError>;
+
+    /// Begins a transaction that writes. SQLite's starts `IMMEDIATE`, so it holds the write lock
+    /// from its first read.
+    async fn begin_write(pool: &Pool<Self>) -> Result<Transaction<'static, Self>, StoreError>;
+
+    /// Makes concurrent events for the same order wait for each other.
+    async fn lock_order(
+        tx: &mut Transaction<'static, Self>,
+        id: &OrderId,
+    ) -> Result<(), StoreError>;
+
+    /// Makes concurrent claims wait for each other, so that the counts of recent attempts that
+    /// keep Telegram's limits are exact across workers.
+    async fn lock_claims(tx: &mut Transaction<'static, Self>) -> Result<(), StoreError>;
+
+    /// See `EventTx::write_off`: the balances are numbers in PostgreSQL and exact text in SQLite.
+    async fn write_off(
+        tx: &mut Transaction<'static, Self>,
+        off: WriteOff<'_>,
+    ) -> Result<Vec<(Sku, Decimal)>, StoreError>;
+}
