@@ -1,20 +1,24 @@
 //! The operator's command line. Every command reads the same configuration as
 //! `serve`; with `--json` it prints one JSON document on stdout.
 
+mod imports;
+mod order;
+
+use imports::{read_catalog_csv, read_stock_csv};
+use order::{order_by_either, order_output};
+
 use crate::app;
 use crate::config::Config;
 use crate::domain::Status;
 use crate::store::{
-    CatalogRow, JournalFilter, OrderFilter, OrderKey, OrderRecord, OutboxFilter, OutboxStatus,
-    Requeue, StockBalance, Store,
+    JournalFilter, OrderFilter, OrderKey, OutboxFilter, OutboxStatus, Requeue, Store,
 };
 use crate::telemetry;
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -183,28 +187,6 @@ impl ValueEnum for OutboxStatus {
 pub struct ExitWith {
     pub status: u8,
     pub message: String,
-}
-
-/// A bare key: the order whose id or whose number it is, unless it is both, for two orders.
-async fn order_by_either(store: &dyn Store, key: &str) -> anyhow::Result<OrderRecord> {
-    let by_id = store.order(OrderKey::Id(key)).await?;
-    let by_number = store.order(OrderKey::Number(key)).await?;
-    match (by_id, by_number) {
-        (Some(a), Some(b)) if a.document.original_order_id != b.document.original_order_id => {
-            Err(ExitWith {
-                status: 2,
-                message: format!(
-                    "{key:?} names two orders: the one whose originalOrderId it is, and {} \
-                     (originalOrderId {}) whose number it is; say --id or --number",
-                    b.document.number.as_deref().unwrap_or("-"),
-                    b.document.original_order_id
-                ),
-            }
-            .into())
-        }
-        (Some(record), _) | (None, Some(record)) => Ok(record),
-        (None, None) => bail!("order {key:?} not found (neither an originalOrderId nor a number)"),
-    }
 }
 
 /// Runs the command line; the exit code is the process's.
@@ -404,128 +386,4 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
             }
         }
     })
-}
-
-/// The document as operators' scripts rely on it (`originalOrderId`, `number`, `status`, the
-/// flags, `storeId`, `lines`, `total`, `history`), plus everything else it holds.
-fn order_output(record: &OrderRecord) -> anyhow::Result<Output> {
-    let doc = &record.document;
-    let mut json = serde_json::to_value(doc)?;
-    if let Value::Object(map) = &mut json {
-        map.insert("status".into(), json!(doc.status().as_str()));
-        map.insert("total".into(), json!(doc.total().map(|t| t.to_string())));
-        map.insert("history".into(), serde_json::to_value(&record.history)?);
-    }
-    let mut text = format!(
-        "{} ({}) — {} — store {}\n",
-        doc.number.as_deref().unwrap_or("no number"),
-        doc.original_order_id,
-        doc.status().as_str(),
-        doc.store_id.as_ref().map_or("-", |s| s.as_str()),
-    );
-    for line in &doc.lines {
-        text.push_str(&format!(
-            "  {:<16} {:<40} {} x {}\n",
-            line.sku,
-            line.name.as_deref().unwrap_or(""),
-            line.quantity,
-            line.discount_price
-                .or(line.price)
-                .map_or("-".to_owned(), |p| p.to_string())
-        ));
-    }
-    for entry in &record.history {
-        text.push_str(&format!(
-            "  {} {} {}: {}\n",
-            entry.at.format("%Y-%m-%d %H:%M:%S"),
-            entry.event,
-            entry.outcome.as_str(),
-            entry.detail
-        ));
-    }
-    Ok(Output { json, text })
-}
-
-fn csv_records(path: &Path) -> anyhow::Result<Vec<csv::StringRecord>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("open {}", path.display()))?;
-    let mut records = Vec::new();
-    for record in reader.records() {
-        let record = record.with_context(|| format!("read {}", path.display()))?;
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        records.push(record);
-    }
-    Ok(records)
-}
-
-/// A counted balance: a quantity as the hook accepts one (no `1_000`, no 40 decimals), though a
-/// shop's count may be larger, and a balance may be below zero.
-fn stock_quantity(text: &str) -> Result<Decimal, String> {
-    const STOCK: crate::protocol::scalar::Bounds = crate::protocol::scalar::Bounds {
-        max: 1_000_000_000_000,
-        scale: crate::protocol::scalar::QUANTITY.scale,
-    };
-    let text = text.trim();
-    match text.strip_prefix('-') {
-        Some(magnitude) => crate::protocol::scalar::exact_decimal(magnitude, STOCK).map(|q| -q),
-        None => crate::protocol::scalar::exact_decimal(text, STOCK),
-    }
-}
-
-fn read_stock_csv(path: &Path) -> anyhow::Result<Vec<StockBalance>> {
-    let mut rows = Vec::new();
-    for (i, record) in csv_records(path)?.iter().enumerate() {
-        let line = i + 1;
-        // A decimal comma must be quoted ("1,5"): unquoted, it would split the quantity.
-        let (3, Some(store), Some(sku), Some(quantity)) =
-            (record.len(), record.get(0), record.get(1), record.get(2))
-        else {
-            bail!("{}:{line}: expected store,sku,quantity", path.display());
-        };
-        let quantity = match stock_quantity(&quantity.replace(',', ".")) {
-            Ok(quantity) => quantity,
-            Err(_) if i == 0 => continue, // a header line
-            Err(_) => bail!(
-                "{}:{line}: quantity {quantity:?} is not a decimal",
-                path.display()
-            ),
-        };
-        if store.is_empty() || sku.is_empty() {
-            bail!("{}:{line}: store and sku must not be empty", path.display());
-        }
-        rows.push(StockBalance {
-            store: store.to_owned(),
-            sku: sku.to_owned(),
-            quantity,
-        });
-    }
-    Ok(rows)
-}
-
-fn read_catalog_csv(path: &Path) -> anyhow::Result<Vec<CatalogRow>> {
-    let mut rows = Vec::new();
-    for (i, record) in csv_records(path)?.iter().enumerate() {
-        let line = i + 1;
-        let (Some(sku), Some(name)) = (record.get(0), record.get(1)) else {
-            bail!("{}:{line}: expected sku,name[,unit]", path.display());
-        };
-        if i == 0 && sku.eq_ignore_ascii_case("sku") {
-            continue; // a header line
-        }
-        if sku.is_empty() || name.is_empty() {
-            bail!("{}:{line}: sku and name must not be empty", path.display());
-        }
-        rows.push(CatalogRow {
-            sku: sku.to_owned(),
-            name: name.to_owned(),
-            unit: record.get(2).filter(|u| !u.is_empty()).map(str::to_owned),
-        });
-    }
-    Ok(rows)
 }
