@@ -1,12 +1,13 @@
 //! orders-hook: the retail partner's end of the SberMarket (Kuper) order webhooks.
 //!
-//! A webhook arrives at [`http`], which checks the `Client-token`, reads the body through
-//! [`protocol`] (the marketplace's loose JSON, turned once into domain values) and hands the
-//! event to the [`store`]. In one transaction the store locks the order, loads its document and
-//! asks [`domain::apply`] — pure, no I/O, no clock — what the event does: the new document, the
-//! answer, the stock write-offs, the Telegram notices and the journal outcome. The store commits
-//! all of it together, and only then is the marketplace answered. The domain says what to tell
-//! the store's chats; [`notice`] words it for Telegram as the store queues it. The notices wait
+//! A webhook arrives at [`http`], which checks the `Client-token`, reads the body and hands it
+//! to [`ingest`]. `ingest` parses it through [`protocol`] (the marketplace's loose JSON, turned
+//! once into domain values), then, in one transaction the [`store`] opens for it, locks the
+//! order, loads its document and asks [`domain::apply`] — pure, no I/O, no clock — what the
+//! event does: the new document, the answer, the stock write-offs, the Telegram notices and the
+//! journal outcome. All of it is committed together, and only then is the marketplace answered.
+//! The domain says what to tell the store's chats; [`notice`] words it for Telegram next to the
+//! decision. The notices wait
 //! in the outbox until [`notify`]'s worker sends them to Telegram, off the request path.
 //!
 //! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables; [`telemetry`]
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod ingest;
 pub mod notice;
 pub mod notify;
 pub mod protocol;

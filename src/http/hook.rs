@@ -5,57 +5,28 @@ use super::auth::CLIENT_TOKEN_HEADER;
 use super::error::ApiError;
 use super::{AppState, BODY_LIMIT};
 use crate::domain::{EventKind, Outcome};
-use crate::protocol::{self, Incoming, Label, reply};
-use crate::store::{Applied, EventRequest, JournalEntry};
+use crate::ingest::journal::Request;
+use crate::ingest::{self, Applied, Ingested};
+use crate::protocol::reply;
+use crate::store::{JournalEntry, StoreError};
 use crate::telemetry::names;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
-/// What a request was, for the journal, the metrics and the log.
-struct Seen {
-    started: Instant,
-    request_id: Option<String>,
-    label: Label,
-    body: Option<String>,
-}
-
-impl Seen {
-    fn event_label(&self) -> &'static str {
-        match self.label.event_type.as_deref() {
-            Some(name) => protocol::event_kind(name).map_or("other", EventKind::as_str),
-            None => "invalid",
-        }
-    }
-
-    fn journal(&self, outcome: Outcome, status: StatusCode, detail: &str) -> JournalEntry {
-        JournalEntry {
-            at: Utc::now(),
-            request_id: self.request_id.clone(),
-            event_type: self.label.event_type.clone(),
-            order_id: self.label.order_id.clone(),
-            outcome,
-            status_code: status.as_u16(),
-            duration_ms: i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX),
-            detail: detail.to_owned(),
-            body: self.body.clone(),
-        }
-    }
-
-    fn count(&self, outcome: Outcome) {
-        let event = self.event_label();
-        metrics::counter!(names::REQUESTS, "event" => event, "outcome" => outcome.as_str())
-            .increment(1);
-        metrics::histogram!(names::REQUEST_DURATION, "event" => event)
-            .record(self.started.elapsed().as_secs_f64());
-    }
+/// The request's metrics: one count per outcome, and the time it took.
+fn count(seen: &Request, outcome: Outcome) {
+    let event = seen.event_label();
+    metrics::counter!(names::REQUESTS, "event" => event, "outcome" => outcome.as_str())
+        .increment(1);
+    metrics::histogram!(names::REQUEST_DURATION, "event" => event)
+        .record(seen.started.elapsed().as_secs_f64());
 }
 
 /// The id the router (or nginx before it) gave the request, for the journal.
@@ -81,12 +52,7 @@ pub async fn receive(
         );
         return ApiError::forbidden().into_response();
     }
-    let mut seen = Seen {
-        started,
-        request_id: request_id(&headers),
-        label: Label::default(),
-        body: None,
-    };
+    let mut seen = Request::new(started, request_id(&headers));
     // Refused from the declared length before a byte is read, so that a client that asked
     // `Expect: 100-continue` is not invited to send its 20 MB first.
     if declared_length(&headers).is_some_and(|length| length > BODY_LIMIT as u64) {
@@ -99,7 +65,7 @@ pub async fn receive(
     seen.body = Some(String::from_utf8_lossy(&body).into_owned());
     if state.database.is_down() {
         // Waiting out the deadline against a dead server helps nobody: the marketplace retries.
-        seen.count(Outcome::Unavailable);
+        count(&seen, Outcome::Unavailable);
         return ApiError::unavailable("the database is unreachable; retry later").into_response();
     }
 
@@ -165,7 +131,7 @@ async fn read_body(body: axum::body::Body, timeout: Duration) -> Result<Bytes, A
 /// The last line of defence: no input should get here (the property tests look for one that
 /// does), but if one does, the marketplace gets a JSON error and the operator a journal row
 /// naming the event and the order, instead of a dropped connection.
-fn panicked(state: &AppState, seen: &Seen, panic: &(dyn std::any::Any + Send)) -> Response {
+fn panicked(state: &AppState, seen: &Request, panic: &(dyn std::any::Any + Send)) -> Response {
     let message = super::error::panic_message(panic);
     metrics::counter!(names::PANICS).increment(1);
     tracing::error!(
@@ -174,80 +140,56 @@ fn panicked(state: &AppState, seen: &Seen, panic: &(dyn std::any::Any + Send)) -
         panic = ?message,
         "hook request panicked: answered 500, nothing committed"
     );
-    seen.count(Outcome::Invalid);
+    count(seen, Outcome::Invalid);
     let error = ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal_error",
         "the event could not be processed; it was journaled for the operator",
     );
-    let entry = seen.journal(Outcome::Invalid, error.status, &format!("panic: {message}"));
+    let entry = seen.entry(
+        Outcome::Invalid,
+        error.status.as_u16(),
+        &format!("panic: {message}"),
+    );
     journal_in_background(state, entry);
     error.into_response()
 }
 
-async fn handle(state: &AppState, seen: &mut Seen, body: &[u8]) -> Response {
-    let (event, label) = match protocol::parse_labelled(body) {
-        Ok((Incoming::Order(event), label)) => (event, label),
-        Ok((Incoming::Other { event_type, .. }, label)) => {
-            seen.label = label;
-            let detail = format!("event type {event_type} is not handled: journaled only");
-            if let Err(error) = state
-                .store
-                .record(&seen.journal(Outcome::Ignored, StatusCode::OK, &detail))
-                .await
-            {
-                tracing::error!(error = %error, "journal write failed");
-                state.database.observe(&error, &state.store);
-                return unavailable(state, seen, "the journal could not be written");
-            }
-            seen.count(Outcome::Ignored);
-            tracing::info!(event_type = ?event_type, "unhandled event type journaled");
-            return StatusCode::OK.into_response();
+async fn handle(state: &AppState, seen: &mut Request, body: &[u8]) -> Response {
+    match ingest::event(&*state.store, &state.rules, seen, body).await {
+        Ingested::Applied(applied) => answer(state, seen, *applied),
+        Ingested::Journaled => {
+            count(seen, Outcome::Ignored);
+            tracing::info!(event_type = ?seen.label.event_type.as_deref().unwrap_or("-"), "unhandled event type journaled");
+            StatusCode::OK.into_response()
         }
-        Err((rejection, label)) => {
-            seen.label = label;
-            return refuse(state, seen, ApiError::rejected(rejection)).await;
+        Ingested::Rejected(rejection) => refuse(state, seen, ApiError::rejected(rejection)).await,
+        Ingested::NotJournaled(error) => {
+            tracing::error!(error = %error, "journal write failed");
+            state.database.observe(&error, &state.store);
+            unavailable(state, seen, "the journal could not be written")
         }
-    };
-    // The journal keeps the marketplace's own spelling of the event, and the order id as read.
-    seen.label = Label {
-        event_type: label.event_type,
-        order_id: Some(event.order_id.to_string()),
-    };
-    let request = EventRequest {
-        now: Utc::now(),
-        request_id: seen.request_id.clone(),
-        event_type: seen.label.event_type.clone().unwrap_or_default(),
-        body: seen.body.clone().unwrap_or_default(),
-        started: seen.started,
-    };
-    match state
-        .store
-        .apply_event(&event, &state.rules, &request)
-        .await
-    {
-        Ok(applied) => answer(state, seen, applied),
-        Err(crate::store::StoreError::Arithmetic(why)) => {
+        Ingested::NotApplied(StoreError::Arithmetic(why)) => {
             // Unreachable within the protocol's bounds; said plainly if stored data ever gets
             // there (a balance imported near the decimal limit), never rounded.
-            tracing::error!(why = ?why, order = ?event.order_id.as_str(), "event not applied: arithmetic out of range");
+            tracing::error!(why = ?why, order = ?seen.label.order_id.as_deref().unwrap_or("-"), "event not applied: arithmetic out of range");
             unavailable(
                 state,
                 seen,
                 &format!("the event cannot be applied: arithmetic out of range: {why}"),
             )
         }
-        Err(error) => {
-            tracing::error!(error = %error, order = ?event.order_id.as_str(), "event not applied: database failure");
+        Ingested::NotApplied(error) => {
+            tracing::error!(error = %error, order = ?seen.label.order_id.as_deref().unwrap_or("-"), "event not applied: database failure");
             state.database.observe(&error, &state.store);
             unavailable(state, seen, "the database is unavailable; retry later")
         }
     }
 }
 
-fn answer(state: &AppState, seen: &Seen, applied: Applied) -> Response {
+fn answer(state: &AppState, seen: &Request, applied: Applied) -> Response {
     let decision = applied.decision;
-    seen.count(decision.outcome);
+    count(seen, decision.outcome);
     let order = seen.label.order_id.as_deref().unwrap_or("-");
     // Request values are logged as quoted fields (`?`): a newline or an escape code in them
     // cannot forge a log line (ids with control characters are refused before this anyway).
@@ -298,41 +240,36 @@ pub async fn wrong_method(
     if !state.tokens.admits(&headers) {
         return error.into_response();
     }
-    let seen = Seen {
-        started: Instant::now(),
-        request_id: request_id(&headers),
-        label: Label::default(),
-        body: None,
-    };
+    let seen = Request::new(Instant::now(), request_id(&headers));
     refuse(&state, &seen, error).await
 }
 
 /// A 4xx for a request we will not apply: journaled (as far as the database lets us), answered.
-async fn refuse(state: &AppState, seen: &Seen, error: ApiError) -> Response {
+async fn refuse(state: &AppState, seen: &Request, error: ApiError) -> Response {
     tracing::warn!(
         code = error.code,
         event = ?seen.label.event_type.as_deref().unwrap_or("-"),
         detail = ?error.detail,
         "hook request refused"
     );
-    let entry = seen.journal(
+    let entry = seen.entry(
         Outcome::Invalid,
-        error.status,
+        error.status.as_u16(),
         &format!("{}: {}", error.code, error.detail),
     );
     if let Err(journal_error) = state.store.record(&entry).await {
         tracing::error!(error = %journal_error, "journal write failed for a refused request");
     }
-    seen.count(Outcome::Invalid);
+    count(seen, Outcome::Invalid);
     error.into_response()
 }
 
 /// A 503, journaled in the background.
-fn unavailable(state: &AppState, seen: &Seen, detail: &str) -> Response {
-    seen.count(Outcome::Unavailable);
-    let entry = seen.journal(
+fn unavailable(state: &AppState, seen: &Request, detail: &str) -> Response {
+    count(seen, Outcome::Unavailable);
+    let entry = seen.entry(
         Outcome::Unavailable,
-        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::SERVICE_UNAVAILABLE.as_u16(),
         detail,
     );
     journal_in_background(state, entry);

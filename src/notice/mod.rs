@@ -1,8 +1,8 @@
 //! Telegram's words for what the domain decided to tell: the domain hands over a
 //! [`NoticeDraft`] (who, which order, what changed), and this module writes the Russian HTML
 //! text, escapes what came from outside, caps it, and cuts a long one into numbered parts under
-//! Telegram's 4096. The store renders a decision's drafts in the event's transaction
-//! (`store::apply_event`), so the outbox holds finished messages.
+//! Telegram's 4096. `ingest` renders a decision's drafts in the event's transaction
+//! (`ingest::apply`), so the outbox holds finished messages.
 //!
 //! - `escape`: HTML escaping and the caps on free text, names and labels.
 //! - `text`: the texts of a new, changed and cancelled order.

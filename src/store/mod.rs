@@ -2,21 +2,22 @@
 //! its guarantees (SQLite: one writer at a time; PostgreSQL: a per-order advisory lock), and the
 //! database's unique keys do the deduplication.
 
-mod apply_event;
 mod columns;
 pub mod delivery;
 mod dialect;
+mod event_tx;
 pub mod postgres;
 pub mod reachability;
 pub mod records;
 mod sql;
+mod sql_event;
 pub mod sqlite;
 
-pub use apply_event::{Applied, EventRequest};
 pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};
+pub use event_tx::EventTx;
 pub use records::*;
 
-use crate::domain::{OrderEvent, Routing, Settings};
+use crate::domain::{OrderId, Routing, Settings};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -93,14 +94,9 @@ pub trait Store: Send + Sync + 'static {
     /// Answers when the database can be reached.
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// The whole effect of one order event: document, history, write-off, outbox and journal,
-    /// committed together or not at all.
-    async fn apply_event(
-        &self,
-        event: &OrderEvent,
-        rules: &Arc<Rules>,
-        request: &EventRequest,
-    ) -> Result<Applied, StoreError>;
+    /// Opens the transaction of one event for this order: `ingest` runs the sequence (lock,
+    /// load, decide, write, journal) on it and commits; dropped uncommitted, it rolls back.
+    async fn begin_event(&self, order: &OrderId) -> Result<Box<dyn EventTx>, StoreError>;
 
     /// Journals a request that touched no order (refused, unknown event type, timed out).
     async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError>;

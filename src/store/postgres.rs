@@ -2,8 +2,8 @@
 //! lock on its order id, so copies of one event arriving at two instances at once run one after
 //! the other; unique keys (order id, number, ledger entry, outbox notice) are the backstop.
 
-use super::apply_event::parse_decimal;
 use super::dialect::{Dialect, WriteOff};
+use super::event_tx::parse_decimal;
 use super::sql::SqlStore;
 use super::{StoreError, StoreOptions};
 use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};

@@ -2,8 +2,8 @@
 //! writer at a time; an event's transaction starts `IMMEDIATE`, so it holds the write lock from
 //! its first read and concurrent copies of one event run strictly one after the other.
 
-use super::apply_event::parse_decimal;
 use super::dialect::{Dialect, WriteOff};
+use super::event_tx::parse_decimal;
 use super::sql::SqlStore;
 use super::{StoreError, StoreOptions};
 use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};

@@ -3,12 +3,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orders_hook::domain::OrderEvent;
+use orders_hook::domain::OrderId;
 use orders_hook::store::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// An event for this order makes `apply_event` panic.
+/// An event for this order makes its transaction panic.
 pub const PANICKING_ORDER: &str = "R-PANIC";
 
 pub struct FlakyStore {
@@ -34,18 +34,13 @@ impl Store for FlakyStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.inner.ping().await
     }
-    async fn apply_event(
-        &self,
-        event: &OrderEvent,
-        rules: &Arc<Rules>,
-        request: &EventRequest,
-    ) -> Result<Applied, StoreError> {
+    async fn begin_event(&self, order: &OrderId) -> Result<Box<dyn EventTx>, StoreError> {
         // Stands in for a bug no input should reach: the hook's last line of defence must
         // answer, journal and keep serving.
-        if event.order_id.as_str() == PANICKING_ORDER {
+        if order.as_str() == PANICKING_ORDER {
             panic!("a bug in the event's transaction");
         }
-        self.inner.apply_event(event, rules, request).await
+        self.inner.begin_event(order).await
     }
     async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
         self.inner.record(entry).await

@@ -2,8 +2,9 @@
 
 use crate::runner::{run, run_twins};
 use crate::support::*;
+use orders_hook::ingest::Applied;
 use orders_hook::on_both_backends;
-use orders_hook::store::{Applied, OrderFilter, OrderKey, Store};
+use orders_hook::store::{OrderFilter, OrderKey, Store};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use orders_hook::domain::{Answer, OrderEvent, Routing, Settings, Status, StoreRoute};
+use orders_hook::ingest::{self, Applied, EventRequest};
 use orders_hook::protocol::{self, Incoming};
 use orders_hook::store::{
-    Applied, EventRequest, JournalFilter, OrderFilter, OrderKey, OrderRecord, OrderSummary,
-    OutboxFilter, OutboxRow, Rules, StockBalance, Store,
+    JournalFilter, OrderFilter, OrderKey, OrderRecord, OrderSummary, OutboxFilter, OutboxRow,
+    Rules, StockBalance, Store,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -104,14 +105,14 @@ pub fn prepare(body: &str, now: DateTime<Utc>) -> Prepared {
 }
 
 pub async fn apply(store: &dyn Store, prepared: &Prepared) -> Applied {
-    store
-        .apply_event(
-            &prepared.event,
-            &std::sync::Arc::new(rules()),
-            &prepared.request,
-        )
-        .await
-        .expect("apply_event")
+    ingest::apply(
+        store,
+        &prepared.event,
+        &std::sync::Arc::new(rules()),
+        &prepared.request,
+    )
+    .await
+    .expect("apply_event")
 }
 
 /// Sends one body: parse, then one store transaction.

@@ -1,20 +1,23 @@
-//! The one sequence of an event's transaction, shared by both backends: lock the order, read it,
-//! let the domain decide, write everything decided, journal, commit. A backend supplies only
-//! the statements (`EventTx`).
+//! A hook request's sequence, between `http` and `store`: label and parse the body, then, in the
+//! event's one transaction, lock the order, read it, let the domain decide, write everything
+//! decided, journal, commit. The store supplies the transaction's statements (`EventTx`); every
+//! journal row is built in `journal`.
 
-use super::records::JournalEntry;
-use super::{Rules, StoreError};
+pub mod journal;
+
 use crate::domain::{
-    self, Catalog, Context, Decision, HistoryNote, Notice, OrderDocument, OrderEvent, OrderId, Sku,
-    StockMove, StoreId,
+    self, Catalog, Context, Decision, Notice, OrderDocument, OrderEvent, OrderId, Sku, StockMove,
+    StoreId,
 };
 use crate::notice;
-use async_trait::async_trait;
+use crate::protocol::{self, Incoming, Label, Rejection};
+use crate::store::{Rules, Store, StoreError};
 use chrono::{DateTime, Utc};
+use journal::Request;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// What the HTTP shell knows about the request that carries the event.
+/// What the transaction needs to know about the request that carries the event.
 #[derive(Debug, Clone)]
 pub struct EventRequest {
     pub now: DateTime<Utc>,
@@ -30,40 +33,6 @@ pub struct Applied {
     pub decision: Decision,
     /// Balances that went below zero with this write-off: the goods left all the same.
     pub negative_balances: Vec<(StockMove, Decimal)>,
-}
-
-/// The statements of an event's transaction, in one backend's dialect.
-#[async_trait]
-pub(crate) trait EventTx: Send {
-    /// Makes concurrent events for the same order wait for each other.
-    async fn lock_order(&mut self, id: &OrderId) -> Result<(), StoreError>;
-    async fn load_order(&mut self, id: &OrderId) -> Result<Option<OrderDocument>, StoreError>;
-    async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError>;
-    /// Draws the next partner-number sequence value for this order.
-    async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError>;
-    async fn save_order(&mut self, doc: &OrderDocument) -> Result<(), StoreError>;
-    /// The event's notes, in order, in one statement: a payment that changes 5,000 lines writes
-    /// 5,000 notes, and a statement each would not fit the marketplace's patience.
-    async fn add_history(
-        &mut self,
-        id: &OrderId,
-        at: DateTime<Utc>,
-        notes: &[HistoryNote],
-    ) -> Result<(), StoreError>;
-    /// Records the ledger entries of one order at one store and moves those balances, a
-    /// statement or two for the whole order. Returns the new balance of each sku whose entry
-    /// was new; an entry that already existed writes nothing off again.
-    async fn write_off(
-        &mut self,
-        order: &OrderId,
-        store: &StoreId,
-        moves: &[(Sku, Decimal)],
-        at: DateTime<Utc>,
-    ) -> Result<Vec<(Sku, Decimal)>, StoreError>;
-    /// Queues a notice; false when the same notice was queued before.
-    async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError>;
-    async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
-    async fn commit(self) -> Result<(), StoreError>;
 }
 
 fn event_lines(event: &OrderEvent) -> usize {
@@ -91,12 +60,74 @@ fn skus_involved(current: Option<&OrderDocument>, event: &OrderEvent) -> Vec<Sku
     skus
 }
 
-pub(crate) async fn run<T: EventTx>(
-    mut tx: T,
+/// How a request's body ended, for the shell to answer.
+#[derive(Debug)]
+pub enum Ingested {
+    /// The event's transaction committed.
+    Applied(Box<Applied>),
+    /// An event type we do not handle, journaled `ignored` only.
+    Journaled,
+    /// A body the protocol refuses: nothing was written (the shell journals the refusal).
+    Rejected(Rejection),
+    /// The event's transaction failed and rolled back.
+    NotApplied(StoreError),
+    /// An unhandled event type whose journal row could not be written.
+    NotJournaled(StoreError),
+}
+
+/// Labels and parses the body, then applies its event. `request.label` is kept current as the
+/// body is read, so that a request dropped at its deadline is still journaled with its event
+/// and order.
+pub async fn event(
+    store: &dyn Store,
+    rules: &Arc<Rules>,
+    request: &mut Request,
+    body: &[u8],
+) -> Ingested {
+    let (event, label) = match protocol::parse_labelled(body) {
+        Ok((Incoming::Order(event), label)) => (event, label),
+        Ok((Incoming::Other { event_type, .. }, label)) => {
+            request.label = label;
+            let detail = format!("event type {event_type} is not handled: journaled only");
+            // Answered 200: the marketplace retries anything else, to no end.
+            let entry = request.entry(domain::Outcome::Ignored, 200, &detail);
+            return match store.record(&entry).await {
+                Ok(()) => Ingested::Journaled,
+                Err(error) => Ingested::NotJournaled(error),
+            };
+        }
+        Err((rejection, label)) => {
+            request.label = label;
+            return Ingested::Rejected(rejection);
+        }
+    };
+    // The journal keeps the marketplace's own spelling of the event, and the order id as read.
+    request.label = Label {
+        event_type: label.event_type,
+        order_id: Some(event.order_id.to_string()),
+    };
+    let facts = EventRequest {
+        now: Utc::now(),
+        request_id: request.request_id.clone(),
+        event_type: request.label.event_type.clone().unwrap_or_default(),
+        body: request.body.clone().unwrap_or_default(),
+        started: request.started,
+    };
+    match apply(store, &event, rules, &facts).await {
+        Ok(applied) => Ingested::Applied(Box::new(applied)),
+        Err(error) => Ingested::NotApplied(error),
+    }
+}
+
+/// The whole effect of one order event: document, history, write-off, outbox and journal,
+/// committed together or not at all.
+pub async fn apply(
+    store: &dyn Store,
     event: &OrderEvent,
     rules: &Arc<Rules>,
     request: &EventRequest,
 ) -> Result<Applied, StoreError> {
+    let mut tx = store.begin_event(&event.order_id).await?;
     tx.lock_order(&event.order_id).await?;
     let current = tx.load_order(&event.order_id).await?;
     let catalog = tx
@@ -141,18 +172,8 @@ pub(crate) async fn run<T: EventTx>(
     for notice in &notices {
         tx.enqueue(notice, request.now).await?;
     }
-    tx.journal(&JournalEntry {
-        at: request.now,
-        request_id: request.request_id.clone(),
-        event_type: Some(request.event_type.clone()),
-        order_id: Some(event.order_id.to_string()),
-        outcome: decision.outcome,
-        status_code: decision.answer.status_code(),
-        duration_ms: i64::try_from(request.started.elapsed().as_millis()).unwrap_or(i64::MAX),
-        detail: decision.detail.clone(),
-        body: Some(request.body.clone()),
-    })
-    .await?;
+    tx.journal(&request.entry(&event.order_id, &decision))
+        .await?;
     tx.commit().await?;
     Ok(Applied {
         decision,
@@ -225,18 +246,4 @@ fn decide_and_word(
     let decision = domain::apply(current, event, ctx);
     let notices = notice::render_all(&decision.notices);
     (decision, notices)
-}
-
-/// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.
-pub(crate) fn parse_document(json: &str) -> Result<OrderDocument, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("order document: {e}")))
-}
-
-pub(crate) fn document_json(doc: &OrderDocument) -> Result<String, StoreError> {
-    serde_json::to_string(doc).map_err(|e| StoreError::Corrupt(format!("order document: {e}")))
-}
-
-pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
-    text.parse()
-        .map_err(|e| StoreError::Corrupt(format!("decimal {text:?}: {e}")))
 }

@@ -1,0 +1,57 @@
+//! The statements of one event's transaction, as the store offers them to `ingest`: the sequence
+//! (lock, load, decide, write, journal, commit) is `ingest`'s, the dialect is the backend's.
+
+use super::StoreError;
+use super::records::JournalEntry;
+use crate::domain::{Catalog, HistoryNote, Notice, OrderDocument, OrderId, Sku, StoreId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+/// The statements of an event's transaction, in one backend's dialect.
+#[async_trait]
+pub trait EventTx: Send {
+    /// Makes concurrent events for the same order wait for each other.
+    async fn lock_order(&mut self, id: &OrderId) -> Result<(), StoreError>;
+    async fn load_order(&mut self, id: &OrderId) -> Result<Option<OrderDocument>, StoreError>;
+    async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError>;
+    /// Draws the next partner-number sequence value for this order.
+    async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError>;
+    async fn save_order(&mut self, doc: &OrderDocument) -> Result<(), StoreError>;
+    /// The event's notes, in order, in one statement: a payment that changes 5,000 lines writes
+    /// 5,000 notes, and a statement each would not fit the marketplace's patience.
+    async fn add_history(
+        &mut self,
+        id: &OrderId,
+        at: DateTime<Utc>,
+        notes: &[HistoryNote],
+    ) -> Result<(), StoreError>;
+    /// Records the ledger entries of one order at one store and moves those balances, a
+    /// statement or two for the whole order. Returns the new balance of each sku whose entry
+    /// was new; an entry that already existed writes nothing off again.
+    async fn write_off(
+        &mut self,
+        order: &OrderId,
+        store: &StoreId,
+        moves: &[(Sku, Decimal)],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(Sku, Decimal)>, StoreError>;
+    /// Queues a notice; false when the same notice was queued before.
+    async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.
+pub(crate) fn parse_document(json: &str) -> Result<OrderDocument, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("order document: {e}")))
+}
+
+pub(crate) fn document_json(doc: &OrderDocument) -> Result<String, StoreError> {
+    serde_json::to_string(doc).map_err(|e| StoreError::Corrupt(format!("order document: {e}")))
+}
+
+pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, StoreError> {
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("decimal {text:?}: {e}")))
+}
