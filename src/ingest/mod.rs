@@ -35,26 +35,26 @@ pub struct Applied {
     pub negative_balances: Vec<(StockMove, Decimal)>,
 }
 
-fn event_lines(event: &OrderEvent) -> usize {
+/// The positions an event carries (a creation, a change, a payment with its composition).
+fn positions(event: &OrderEvent) -> &[domain::Position] {
     use crate::domain::EventBody;
-    match &event.body {
-        EventBody::Created(s) | EventBody::Changed(s) => s.lines.as_ref().map_or(0, Vec::len),
-        EventBody::Paid(p) => p.lines.as_ref().map_or(0, Vec::len),
-        _ => 0,
-    }
-}
-
-fn skus_involved(current: Option<&OrderDocument>, event: &OrderEvent) -> Vec<Sku> {
-    use crate::domain::EventBody;
-    let mut skus: Vec<Sku> = current
-        .map(|doc| doc.lines.iter().map(|line| line.sku.clone()).collect())
-        .unwrap_or_default();
-    let positions = match &event.body {
+    let lines = match &event.body {
         EventBody::Created(s) | EventBody::Changed(s) => s.lines.as_deref(),
         EventBody::Paid(p) => p.lines.as_deref(),
         _ => None,
     };
-    skus.extend(positions.unwrap_or_default().iter().map(|p| p.sku.clone()));
+    lines.unwrap_or_default()
+}
+
+fn event_lines(event: &OrderEvent) -> usize {
+    positions(event).len()
+}
+
+fn skus_involved(current: Option<&OrderDocument>, event: &OrderEvent) -> Vec<Sku> {
+    let mut skus: Vec<Sku> = current
+        .map(|doc| doc.lines.iter().map(|line| line.sku.clone()).collect())
+        .unwrap_or_default();
+    skus.extend(positions(event).iter().map(|p| p.sku.clone()));
     skus.sort();
     skus.dedup();
     skus
