@@ -3,6 +3,7 @@
 //! the current one and a number is drawn when `needs_number` asks, as the store does, so what
 //! holds here holds for the orders in the database.
 
+use super::apply_tests::World;
 use super::*;
 use crate::notice::{self, TELEGRAM_TEXT_LIMIT};
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
@@ -36,41 +37,19 @@ use values::*;
 // The fold
 // ---------------------------------------------------------------------------------------------
 
-struct World {
-    settings: Settings,
-    routing: Routing,
-    catalog: Catalog,
-}
-
-impl World {
-    /// Store 77-001 routed to two chats, every other store to the default chat; one sku in the
-    /// catalog.
-    fn new() -> World {
-        let mut routing = Routing::default();
-        routing.stores.insert(
-            STORE.to_owned(),
-            StoreRoute {
-                name: Some("Лесная".to_owned()),
-                store_chat: Some("-1001".to_owned()),
-                pickers_chat: Some("-1002".to_owned()),
-                timezone: None,
-            },
-        );
-        routing.default_chat = Some("-1".to_owned());
-        let mut catalog = Catalog::new();
-        catalog.insert(
-            sku(CATALOG_SKU),
-            CatalogItem {
-                name: "Сыр <Российский> & 😀 ".repeat(40),
-                unit: Some("кг".to_owned()),
-            },
-        );
-        World {
-            settings: Settings::default(),
-            routing,
-            catalog,
-        }
-    }
+/// The example tests' world, with a default chat for every other store and one sku in the
+/// catalog (with a name longer than any shown).
+fn world() -> World {
+    let mut world = World::new();
+    world.routing.default_chat = Some("-1".to_owned());
+    world.catalog.insert(
+        sku(CATALOG_SKU),
+        CatalogItem {
+            name: "Сыр <Российский> & 😀 ".repeat(40),
+            unit: Some("кг".to_owned()),
+        },
+    );
+    world
 }
 
 /// What the database would hold for the order after each event, and what it has seen.
@@ -341,7 +320,7 @@ fn check_notices(decision: &Decision) -> Result<(), TestCaseError> {
 }
 
 fn run(steps: &[Step]) -> Result<(), TestCaseError> {
-    let world = World::new();
+    let world = world();
     let mut history = History::new(&world);
     let mut sent: Vec<(OrderEvent, Outcome)> = Vec::new();
     for step in steps {

@@ -91,16 +91,17 @@ fn totals(full: &str, discounted: &str) -> Totals {
     }
 }
 
-/// The settings, routing and catalog that a `Context` borrows.
-struct World {
-    settings: Settings,
-    routing: Routing,
-    catalog: Catalog,
+/// The settings, routing and catalog that a `Context` borrows (the property tests start from
+/// it too).
+pub(super) struct World {
+    pub(super) settings: Settings,
+    pub(super) routing: Routing,
+    pub(super) catalog: Catalog,
 }
 
 impl World {
     /// Store 77-001 routed to its store chat and its pickers' chat; no default chat; no catalog.
-    fn new() -> World {
+    pub(super) fn new() -> World {
         let mut routing = Routing::default();
         routing.stores.insert(
             STORE.to_owned(),
