@@ -62,7 +62,8 @@ pub async fn start(
         None
     };
     let state = AppState {
-        store: store.clone(),
+        ingest: store.clone(),
+        reads: store.clone(),
         rules: Arc::new(config.rules.clone()),
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
         deadline: config.request_deadline,

@@ -1,12 +1,15 @@
 //! `order show`: finding the order the operator means, and showing it.
 
 use super::{ExitWith, Output};
-use crate::store::{OrderKey, OrderRecord, Store};
+use crate::store::{OrderKey, OrderRecord, ReadSide};
 use anyhow::bail;
 use serde_json::{Value, json};
 
 /// A bare key: the order whose id or whose number it is, unless it is both, for two orders.
-pub(super) async fn order_by_either(store: &dyn Store, key: &str) -> anyhow::Result<OrderRecord> {
+pub(super) async fn order_by_either(
+    store: &dyn ReadSide,
+    key: &str,
+) -> anyhow::Result<OrderRecord> {
     let by_id = store.order(OrderKey::Id(key)).await?;
     let by_number = store.order(OrderKey::Number(key)).await?;
     match (by_id, by_number) {

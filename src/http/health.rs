@@ -15,11 +15,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.database.is_down() {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response();
     }
-    match tokio::time::timeout(state.deadline, state.store.ping()).await {
+    match tokio::time::timeout(state.deadline, state.ingest.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
         Ok(Err(error)) => {
             tracing::warn!(error = %error, "not ready: database unreachable");
-            state.database.observe(&error, &state.store);
+            state.database.observe(&error, &state.ingest);
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
         }
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database not answering\n").into_response(),
@@ -32,7 +32,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = handle.render();
     // Gauges that live in the database are read at scrape time and rendered for this instance
     // alone; when the database is slow they are left out rather than shown stale.
-    match tokio::time::timeout(state.deadline, state.store.gauges()).await {
+    match tokio::time::timeout(state.deadline, state.reads.gauges()).await {
         Ok(Ok(gauges)) => text.push_str(&database_gauges(&gauges)),
         Ok(Err(error)) => tracing::warn!(error = %error, "metrics: database gauges not read"),
         Err(_) => tracing::warn!("metrics: database gauges not read in time"),

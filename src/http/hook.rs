@@ -156,7 +156,7 @@ fn panicked(state: &AppState, seen: &Request, panic: &(dyn std::any::Any + Send)
 }
 
 async fn handle(state: &AppState, seen: &mut Request, body: &[u8]) -> Response {
-    match ingest::event(&*state.store, &state.rules, seen, body).await {
+    match ingest::event(&*state.ingest, &state.rules, seen, body).await {
         Ingested::Applied(applied) => answer(state, seen, *applied),
         Ingested::Journaled => {
             count(seen, Outcome::Ignored);
@@ -166,7 +166,7 @@ async fn handle(state: &AppState, seen: &mut Request, body: &[u8]) -> Response {
         Ingested::Rejected(rejection) => refuse(state, seen, ApiError::rejected(rejection)).await,
         Ingested::NotJournaled(error) => {
             tracing::error!(error = %error, "journal write failed");
-            state.database.observe(&error, &state.store);
+            state.database.observe(&error, &state.ingest);
             unavailable(state, seen, "the journal could not be written")
         }
         Ingested::NotApplied(StoreError::Arithmetic(why)) => {
@@ -181,7 +181,7 @@ async fn handle(state: &AppState, seen: &mut Request, body: &[u8]) -> Response {
         }
         Ingested::NotApplied(error) => {
             tracing::error!(error = %error, order = ?seen.label.order_id.as_deref().unwrap_or("-"), "event not applied: database failure");
-            state.database.observe(&error, &state.store);
+            state.database.observe(&error, &state.ingest);
             unavailable(state, seen, "the database is unavailable; retry later")
         }
     }
@@ -257,7 +257,7 @@ async fn refuse(state: &AppState, seen: &Request, error: ApiError) -> Response {
         error.status.as_u16(),
         &format!("{}: {}", error.code, error.detail),
     );
-    if let Err(journal_error) = state.store.record(&entry).await {
+    if let Err(journal_error) = state.ingest.record(&entry).await {
         tracing::error!(error = %journal_error, "journal write failed for a refused request");
     }
     count(seen, Outcome::Invalid);
@@ -279,7 +279,7 @@ fn unavailable(state: &AppState, seen: &Request, detail: &str) -> Response {
 /// Writes a journal row after the answer has gone, bounded by the deadline: the database may be
 /// what failed, and it must not hold the answer past the marketplace's patience.
 fn journal_in_background(state: &AppState, entry: JournalEntry) {
-    let store = state.store.clone();
+    let store = state.ingest.clone();
     let deadline = state.deadline;
     tokio::spawn(async move {
         let status = entry.status_code;

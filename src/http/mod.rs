@@ -6,7 +6,7 @@ pub mod health;
 pub mod hook;
 pub mod server;
 
-use crate::store::{Rules, Store};
+use crate::store::{IngestStore, ReadSide, Rules};
 use auth::TokenSet;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,7 +27,10 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    /// The hook's role: one event's transaction, the journal, readiness.
+    pub ingest: Arc<dyn IngestStore>,
+    /// `/metrics` reads the gauges that live in the database.
+    pub reads: Arc<dyn ReadSide>,
     pub rules: Arc<Rules>,
     pub tokens: Arc<TokenSet>,
     pub deadline: Duration,

@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use crate::notice;
 use crate::protocol::{self, Incoming, Label, Rejection};
-use crate::store::{Rules, Store, StoreError};
+use crate::store::{IngestStore, Rules, StoreError};
 use chrono::{DateTime, Utc};
 use journal::Request;
 use rust_decimal::Decimal;
@@ -79,7 +79,7 @@ pub enum Ingested {
 /// body is read, so that a request dropped at its deadline is still journaled with its event
 /// and order.
 pub async fn event(
-    store: &dyn Store,
+    store: &dyn IngestStore,
     rules: &Arc<Rules>,
     request: &mut Request,
     body: &[u8],
@@ -122,7 +122,7 @@ pub async fn event(
 /// The whole effect of one order event: document, history, write-off, outbox and journal,
 /// committed together or not at all.
 pub async fn apply(
-    store: &dyn Store,
+    store: &dyn IngestStore,
     event: &OrderEvent,
     rules: &Arc<Rules>,
     request: &EventRequest,

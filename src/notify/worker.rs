@@ -6,7 +6,7 @@ use super::clock::Clock;
 use super::retry::RetryPolicy;
 use super::telegram::{BotApi, SendOutcome};
 use crate::notice::with_repeat_mark;
-use crate::store::{ClaimedNotice, NoticeClaim, SendLimits, Settlement, Store, StoreError};
+use crate::store::{ClaimedNotice, NoticeClaim, NoticeQueue, SendLimits, Settlement, StoreError};
 use crate::telemetry::names;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -51,7 +51,7 @@ pub struct Round {
 const BUSY_PAUSE: Duration = Duration::from_millis(200);
 
 pub struct Worker {
-    store: Arc<dyn Store>,
+    queue: Arc<dyn NoticeQueue>,
     api: Arc<BotApi>,
     clock: Arc<dyn Clock>,
     settings: NotifySettings,
@@ -66,7 +66,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(
-        store: Arc<dyn Store>,
+        queue: Arc<dyn NoticeQueue>,
         api: BotApi,
         clock: Arc<dyn Clock>,
         settings: NotifySettings,
@@ -78,7 +78,7 @@ impl Worker {
             rand::random::<u32>()
         );
         Worker {
-            store,
+            queue,
             api: Arc::new(api),
             clock,
             settings,
@@ -102,7 +102,7 @@ impl Worker {
             lease: self.settings.lease,
             limits: self.settings.limits,
         };
-        let claimed = self.store.claim_due_notices(&claim).await?;
+        let claimed = self.queue.claim_due_notices(&claim).await?;
         self.lock_in_doubt()
             .extend(claimed.iter().map(|notice| notice.id));
         let mut round = Round {
@@ -202,7 +202,7 @@ impl Worker {
             tracing::info!(worker = %self.id, "Telegram notice worker stopped");
             return;
         }
-        match self.store.release_notices(&self.id).await {
+        match self.queue.release_notices(&self.id).await {
             Ok(0) => {}
             Ok(released) => tracing::info!(released, "notice worker gave back its leases"),
             Err(error) => tracing::warn!(%error, "notice worker: leases left to expire"),
@@ -212,7 +212,7 @@ impl Worker {
 
     async fn record(&self, id: i64, settlement: Settlement) {
         self.lock_in_doubt().remove(&id);
-        match self.store.settle_notice(id, &self.id, &settlement).await {
+        match self.queue.settle_notice(id, &self.id, &settlement).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 notice = id,
@@ -229,7 +229,7 @@ impl Worker {
         let waiting = std::mem::take(&mut *self.lock_unsettled());
         let mut rest = waiting.into_iter();
         while let Some((id, settlement)) = rest.next() {
-            if let Err(error) = self.store.settle_notice(id, &self.id, &settlement).await {
+            if let Err(error) = self.queue.settle_notice(id, &self.id, &settlement).await {
                 let mut unsettled = self.lock_unsettled();
                 unsettled.push((id, settlement));
                 unsettled.extend(rest);
@@ -252,47 +252,36 @@ impl Worker {
     }
 }
 
-/// One log line and the counters for an attempt.
+/// One log line and the counters for an attempt; the line names the notice through its span.
 fn report(
     notice: &ClaimedNotice,
     outcome: &SendOutcome,
     settlement: &Settlement,
     round: &mut Round,
 ) {
-    let (order, kind, chat, attempt) = (
-        notice.original_order_id.as_str(),
-        notice.kind.as_str(),
-        notice.chat.as_str(),
-        notice.attempts,
-    );
+    let _notice = tracing::info_span!(
+        "notice",
+        id = notice.id,
+        order = notice.original_order_id.as_str(),
+        kind = notice.kind.as_str(),
+        chat = notice.chat.as_str(),
+        attempt = notice.attempts,
+    )
+    .entered();
     match settlement {
-        Settlement::Sent { message_id, .. } if notice.maybe_sent => {
-            round.sent += 1;
-            metrics::counter!(names::NOTICES_SENT).increment(1);
-            metrics::counter!(names::NOTICES_POSSIBLE_REPEATS).increment(1);
-            tracing::warn!(
-                notice = notice.id,
-                order,
-                kind,
-                chat,
-                attempt,
-                message_id,
-                "notice sent marked as a possible repeat: an earlier attempt's outcome is \
-                 unknown, so the chat may show it twice"
-            );
-        }
         Settlement::Sent { message_id, .. } => {
             round.sent += 1;
             metrics::counter!(names::NOTICES_SENT).increment(1);
-            tracing::info!(
-                notice = notice.id,
-                order,
-                kind,
-                chat,
-                attempt,
-                message_id,
-                "notice sent"
-            );
+            if notice.maybe_sent {
+                metrics::counter!(names::NOTICES_POSSIBLE_REPEATS).increment(1);
+                tracing::warn!(
+                    message_id,
+                    "notice sent marked as a possible repeat: an earlier attempt's outcome is \
+                     unknown, so the chat may show it twice"
+                );
+            } else {
+                tracing::info!(message_id, "notice sent");
+            }
         }
         Settlement::Retry {
             at,
@@ -306,9 +295,9 @@ fn report(
             };
             metrics::counter!(names::NOTICE_RETRIES, "reason" => reason).increment(1);
             if *maybe_sent {
-                tracing::warn!(notice = notice.id, order, kind, chat, attempt, retry_at = %at, error, "notice may have been sent, will retry marked as a possible repeat");
+                tracing::warn!(retry_at = %at, error, "notice may have been sent, will retry marked as a possible repeat");
             } else {
-                tracing::warn!(notice = notice.id, order, kind, chat, attempt, retry_at = %at, error, "notice not sent, will retry");
+                tracing::warn!(retry_at = %at, error, "notice not sent, will retry");
             }
         }
         Settlement::Readdress {
@@ -317,10 +306,6 @@ fn report(
             round.retried += 1;
             metrics::counter!(names::NOTICE_RETRIES, "reason" => "chat_moved").increment(1);
             tracing::error!(
-                notice = notice.id,
-                order,
-                kind,
-                chat,
                 to,
                 error,
                 "chat moved: the notice follows it; update the store routing"
@@ -330,11 +315,6 @@ fn report(
             round.failed += 1;
             metrics::counter!(names::NOTICES_FAILED).increment(1);
             tracing::error!(
-                notice = notice.id,
-                order,
-                kind,
-                chat,
-                attempt,
                 error,
                 "notice parked as failed: `orders-hook outbox retry` re-queues it"
             );

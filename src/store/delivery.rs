@@ -5,13 +5,12 @@
 //! are exact across the pool's workers, and `FOR UPDATE SKIP LOCKED` on the rows, so a claim
 //! never waits on a row that a worker is settling).
 
-use super::StoreError;
-use super::dialect::Dialect;
 use super::sql::SqlStore;
+use super::{NoticeQueue, StoreError};
 use crate::domain::NoticeKind;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Type};
 use std::time::Duration;
 
 /// Telegram's flood limits, counted from the attempt times kept in the outbox, so that they hold
@@ -225,7 +224,7 @@ const RELEASE: &str = "
     WHERE lease_owner = $1 AND status = 'pending'";
 
 /// $1 now, $2 the row's id, or NULL for every failed row.
-const REQUEUE: &str = "
+pub(super) const REQUEUE: &str = "
     UPDATE outbox SET status = 'pending', next_attempt_at = $1, queued_at = $1, attempts = 0,
                       lease_owner = NULL, lease_until = NULL
     WHERE status = 'failed' AND (CAST($2 AS BIGINT) IS NULL OR id = $2)";
@@ -252,124 +251,97 @@ fn windows(claim: &NoticeClaim) -> Windows {
     }
 }
 
-/// The delivery worker's transactions, one text for both databases.
-impl<DB> SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
-    for<'a> bool: Encode<'a, DB> + Type<DB>,
-    for<'a> DateTime<Utc>: Encode<'a, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> ClaimedNotice: FromRow<'r, DB::Row>,
-{
-    /// A claim, in one writing transaction that holds the claim lock: how many attempts the
-    /// last second left, the heads within the limits (locked as the dialect locks them), and
-    /// their leases.
-    pub(super) async fn claim(
-        &self,
-        claim: &NoticeClaim,
-    ) -> Result<Vec<ClaimedNotice>, StoreError> {
-        let mut tx = DB::begin_write(&self.pool).await?;
-        DB::lock_claims(&mut tx).await?;
-        let windows = windows(claim);
-        let recent: i64 = sqlx::query_scalar(RECENT_ATTEMPTS)
-            .bind(windows.second_ago)
-            .fetch_one(&mut *tx)
-            .await?;
-        let budget = i64::from(claim.limits.overall_per_second) - recent;
-        if budget <= 0 {
-            return Ok(Vec::new()); // nothing written: dropping the transaction rolls it back
-        }
-        // The statement is two constants joined: nothing from outside reaches its text.
-        let sql = sqlx::AssertSqlSafe(format!("{CLAIM_HEADS}{}", DB::CLAIM_LOCKING));
-        let rows = sqlx::query_as::<_, ClaimedNotice>(sql)
-            .bind(claim.now)
-            .bind(windows.chat_since)
-            .bind(windows.minute_ago)
-            .bind(i64::from(claim.limits.group_per_minute))
-            .bind(budget)
-            .fetch_all(&mut *tx)
-            .await?;
-        let until = lease_end(claim);
-        for row in &rows {
-            sqlx::query(LEASE)
-                .bind(row.id)
-                .bind(claim.worker.as_str())
-                .bind(claim.now)
-                .bind(until)
-                .bind(row.maybe_sent)
-                .execute(&mut *tx)
+// The delivery worker's transactions, one text for both databases.
+on_either_database! {
+    #[async_trait]
+    impl NoticeQueue for SqlStore<DB> {
+        /// A claim, in one writing transaction that holds the claim lock: how many attempts the
+        /// last second left, the heads within the limits (locked as the dialect locks them), and
+        /// their leases.
+        async fn claim_due_notices(
+            &self,
+            claim: &NoticeClaim,
+        ) -> Result<Vec<ClaimedNotice>, StoreError> {
+            let mut tx = DB::begin_write(&self.pool).await?;
+            DB::lock_claims(&mut tx).await?;
+            let windows = windows(claim);
+            let recent: i64 = sqlx::query_scalar(RECENT_ATTEMPTS)
+                .bind(windows.second_ago)
+                .fetch_one(&mut *tx)
                 .await?;
+            let budget = i64::from(claim.limits.overall_per_second) - recent;
+            if budget <= 0 {
+                return Ok(Vec::new()); // nothing written: dropping the transaction rolls it back
+            }
+            // The statement is two constants joined: nothing from outside reaches its text.
+            let sql = sqlx::AssertSqlSafe(format!("{CLAIM_HEADS}{}", DB::CLAIM_LOCKING));
+            let rows = sqlx::query_as::<_, ClaimedNotice>(sql)
+                .bind(claim.now)
+                .bind(windows.chat_since)
+                .bind(windows.minute_ago)
+                .bind(i64::from(claim.limits.group_per_minute))
+                .bind(budget)
+                .fetch_all(&mut *tx)
+                .await?;
+            let until = lease_end(claim);
+            for row in &rows {
+                sqlx::query(LEASE)
+                    .bind(row.id)
+                    .bind(claim.worker.as_str())
+                    .bind(claim.now)
+                    .bind(until)
+                    .bind(row.maybe_sent)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(rows)
         }
-        tx.commit().await?;
-        Ok(rows)
-    }
 
-    /// Records how an attempt ended; false when the worker no longer held the row.
-    pub(super) async fn settle(
-        &self,
-        id: i64,
-        worker: &str,
-        settlement: &Settlement,
-    ) -> Result<bool, StoreError> {
-        let query = match settlement {
-            Settlement::Sent { message_id, at } => sqlx::query(SETTLE_SENT)
-                .bind(id)
-                .bind(*at)
-                .bind(*message_id),
-            Settlement::Retry {
-                at,
-                error,
-                maybe_sent,
-            } => sqlx::query(SETTLE_RETRY)
-                .bind(id)
-                .bind(worker)
-                .bind(*at)
-                .bind(error.as_str())
-                .bind(*maybe_sent),
-            Settlement::Failed { error, maybe_sent } => sqlx::query(SETTLE_FAILED)
-                .bind(id)
-                .bind(worker)
-                .bind(error.as_str())
-                .bind(*maybe_sent),
-            Settlement::Readdress { chat, at, error } => sqlx::query(SETTLE_READDRESS)
-                .bind(id)
-                .bind(worker)
-                .bind(chat.as_str())
-                .bind(*at)
-                .bind(error.as_str()),
-        };
-        Ok(DB::rows_affected(&query.execute(&self.pool).await?) > 0)
-    }
+        /// Records how an attempt ended; false when the worker no longer held the row.
+        async fn settle_notice(
+            &self,
+            id: i64,
+            worker: &str,
+            settlement: &Settlement,
+        ) -> Result<bool, StoreError> {
+            let query = match settlement {
+                Settlement::Sent { message_id, at } => sqlx::query(SETTLE_SENT)
+                    .bind(id)
+                    .bind(*at)
+                    .bind(*message_id),
+                Settlement::Retry {
+                    at,
+                    error,
+                    maybe_sent,
+                } => sqlx::query(SETTLE_RETRY)
+                    .bind(id)
+                    .bind(worker)
+                    .bind(*at)
+                    .bind(error.as_str())
+                    .bind(*maybe_sent),
+                Settlement::Failed { error, maybe_sent } => sqlx::query(SETTLE_FAILED)
+                    .bind(id)
+                    .bind(worker)
+                    .bind(error.as_str())
+                    .bind(*maybe_sent),
+                Settlement::Readdress { chat, at, error } => sqlx::query(SETTLE_READDRESS)
+                    .bind(id)
+                    .bind(worker)
+                    .bind(chat.as_str())
+                    .bind(*at)
+                    .bind(error.as_str()),
+            };
+            Ok(DB::rows_affected(&query.execute(&self.pool).await?) > 0)
+        }
 
-    /// Gives back a stopping worker's leases.
-    pub(super) async fn release(&self, worker: &str) -> Result<u64, StoreError> {
-        let done = sqlx::query(RELEASE)
-            .bind(worker)
-            .execute(&self.pool)
-            .await?;
-        Ok(DB::rows_affected(&done))
-    }
-
-    /// Puts parked notices back in the queue.
-    pub(super) async fn requeue(
-        &self,
-        which: Requeue,
-        now: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        let id = match which {
-            Requeue::One(id) => Some(id),
-            Requeue::AllFailed => None,
-        };
-        let done = sqlx::query(REQUEUE)
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(DB::rows_affected(&done))
+        /// Gives back a stopping worker's leases.
+        async fn release_notices(&self, worker: &str) -> Result<u64, StoreError> {
+            let done = sqlx::query(RELEASE)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+            Ok(DB::rows_affected(&done))
+        }
     }
 }

@@ -1,7 +1,8 @@
-//! The storage contract. Every method is one whole transaction; the backend decides how it holds
-//! its guarantees (SQLite: one writer at a time; PostgreSQL: a per-order advisory lock), and the
-//! database's unique keys do the deduplication.
+//! Storage: the role traits (`roles.rs`), the generic store over either database, and the
+//! records that cross the boundary.
 
+#[macro_use]
+mod sql_bounds;
 mod columns;
 pub mod delivery;
 mod dialect;
@@ -9,17 +10,18 @@ mod event_tx;
 pub mod postgres;
 pub mod reachability;
 pub mod records;
+mod roles;
 mod sql;
 mod sql_event;
+mod sql_operations;
 pub mod sqlite;
 
 pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};
 pub use event_tx::EventTx;
 pub use records::*;
+pub use roles::{IngestStore, NoticeQueue, Operations, ReadSide, Store};
 
-use crate::domain::{OrderId, Routing, Settings};
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use crate::domain::{Routing, Settings};
 use std::sync::Arc;
 
 pub use sqlx::sqlite::SqliteSynchronous;
@@ -84,64 +86,6 @@ impl<'a> OrderKey<'a> {
 pub struct Rules {
     pub settings: Settings,
     pub routing: Routing,
-}
-
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Brings the schema up to date; safe when several instances start at once.
-    async fn migrate(&self) -> Result<(), StoreError>;
-
-    /// Answers when the database can be reached.
-    async fn ping(&self) -> Result<(), StoreError>;
-
-    /// Opens the transaction of one event for this order: `ingest` runs the sequence (lock,
-    /// load, decide, write, journal) on it and commits; dropped uncommitted, it rolls back.
-    async fn begin_event(&self, order: &OrderId) -> Result<Box<dyn EventTx>, StoreError>;
-
-    /// Journals a request that touched no order (refused, unknown event type, timed out).
-    async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError>;
-
-    /// An order by the marketplace's id or by the partner's number, with its history.
-    async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError>;
-
-    async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError>;
-
-    /// Sets balances to counted quantities (an inventory import).
-    async fn import_stock(&self, rows: &[StockBalance]) -> Result<usize, StoreError>;
-
-    async fn stock(&self, store_id: Option<&str>) -> Result<Vec<StockBalance>, StoreError>;
-
-    async fn import_catalog(&self, rows: &[CatalogRow]) -> Result<usize, StoreError>;
-
-    async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError>;
-
-    async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError>;
-
-    /// Leases the notices a worker may send now: per chat only the oldest pending one, and only
-    /// as many as Telegram's limits allow across every worker on this database.
-    async fn claim_due_notices(
-        &self,
-        claim: &NoticeClaim,
-    ) -> Result<Vec<ClaimedNotice>, StoreError>;
-
-    /// Records how an attempt ended; false when the worker no longer held the row (its lease
-    /// ran out and another worker took it over, or it was settled already).
-    async fn settle_notice(
-        &self,
-        id: i64,
-        worker: &str,
-        settlement: &Settlement,
-    ) -> Result<bool, StoreError>;
-
-    /// Gives back a stopping worker's leases, so that another worker need not wait them out.
-    async fn release_notices(&self, worker: &str) -> Result<u64, StoreError>;
-
-    /// Puts parked (`failed`) notices back in the queue with a fresh retry horizon; sent and
-    /// pending notices are left alone. Returns how many were requeued.
-    async fn requeue_notices(&self, which: Requeue, now: DateTime<Utc>) -> Result<u64, StoreError>;
-
-    /// Numbers for `/metrics` that live in the database.
-    async fn gauges(&self) -> Result<Gauges, StoreError>;
 }
 
 /// Opens the backend named by the URL's scheme.

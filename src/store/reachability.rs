@@ -4,7 +4,7 @@
 //! deadline against a dead server, and `/readyz` says not ready. A probe pings the database in
 //! the background and opens the gate again as soon as it answers.
 
-use super::{Store, StoreError};
+use super::{IngestStore, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -25,7 +25,7 @@ impl Reachability {
 
     /// Takes note of a failed store call; if it says the database is gone, closes the gate and
     /// starts the probe that opens it again.
-    pub fn observe(self: &Arc<Self>, error: &StoreError, store: &Arc<dyn Store>) {
+    pub fn observe(self: &Arc<Self>, error: &StoreError, store: &Arc<dyn IngestStore>) {
         if !means_unreachable(error) || self.down.swap(true, Ordering::SeqCst) {
             return;
         }

@@ -4,236 +4,124 @@
 //! `i64`); on SQLite, where those columns are text and integers already, they change nothing.
 //! A filter's `CAST($1 AS TEXT) IS NULL` gives PostgreSQL the parameter's type.
 
-use super::delivery::ClaimedNotice;
-use super::dialect::Dialect;
-use super::event_tx::{EventTx, parse_decimal, parse_document};
+use super::event_tx::{parse_decimal, parse_document};
 use super::records::*;
-use super::sql_event::{SqlEventTx, insert_journal};
-use super::{NoticeClaim, OrderKey, Requeue, Settlement, Store, StoreError};
-use crate::domain::OrderId;
+use super::{OrderKey, ReadSide, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::Pool;
 
 /// The store over one database; `SqliteStore` and `PostgresStore` name its two kinds.
 pub struct SqlStore<DB: sqlx::Database> {
     pub(super) pool: Pool<DB>,
 }
 
-#[async_trait]
-impl<DB> Store for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
-    for<'a> String: Encode<'a, DB> + Type<DB>,
-    for<'a> i32: Encode<'a, DB> + Type<DB>,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
-    for<'a> bool: Encode<'a, DB> + Type<DB>,
-    for<'a> DateTime<Utc>: Encode<'a, DB> + Type<DB>,
-    for<'r> (String,): FromRow<'r, DB::Row>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (Option<DateTime<Utc>>,): FromRow<'r, DB::Row>,
-    for<'r> (String, String): FromRow<'r, DB::Row>,
-    for<'r> (String, i64): FromRow<'r, DB::Row>,
-    for<'r> (String, String, String): FromRow<'r, DB::Row>,
-    for<'r> (String, String, Option<String>): FromRow<'r, DB::Row>,
-    for<'r> HistoryRow: FromRow<'r, DB::Row>,
-    for<'r> OrderSummary: FromRow<'r, DB::Row>,
-    for<'r> OutboxRow: FromRow<'r, DB::Row>,
-    for<'r> JournalRow: FromRow<'r, DB::Row>,
-    for<'r> ClaimedNotice: FromRow<'r, DB::Row>,
-{
-    async fn migrate(&self) -> Result<(), StoreError> {
-        DB::migrate(&self.pool).await
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn begin_event(&self, _order: &OrderId) -> Result<Box<dyn EventTx>, StoreError> {
-        Ok(Box::new(SqlEventTx(DB::begin_write(&self.pool).await?)))
-    }
-
-    async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
-        insert_journal(&self.pool, entry).await
-    }
-
-    async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError> {
-        let (id, number) = key.columns();
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT original_order_id, CAST(document AS TEXT) FROM orders
-             WHERE original_order_id = $1 OR number = $2",
-        )
-        .bind(id)
-        .bind(number)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some((id, document)) = row else {
-            return Ok(None);
-        };
-        let document = parse_document(&document)?;
-        let history = sqlx::query_as::<_, HistoryRow>(
-            "SELECT at, event, outcome, detail, actor FROM order_history
-             WHERE original_order_id = $1 ORDER BY id",
-        )
-        .bind(id.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(Some(OrderRecord { document, history }))
-    }
-
-    async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
-        Ok(sqlx::query_as::<_, OrderSummary>(
-            "SELECT original_order_id, number, status, store_id, created_at, updated_at FROM orders
-             WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)
-               AND (CAST($2 AS TEXT) IS NULL OR store_id = $2)
-             ORDER BY created_at DESC, original_order_id LIMIT $3",
-        )
-        .bind(filter.status.map(|status| status.as_str()))
-        .bind(filter.store_id.as_deref())
-        .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    async fn import_stock(&self, rows: &[StockBalance]) -> Result<usize, StoreError> {
-        let mut tx = DB::begin_write(&self.pool).await?;
-        let now = Utc::now();
-        // The statement is constants joined: nothing from outside reaches its text.
-        let sql = format!(
-            "INSERT INTO stock_balances (store_id, sku, quantity, updated_at)
-             VALUES ($1, $2, $3{}, $4)
-             ON CONFLICT (store_id, sku) DO UPDATE SET quantity = excluded.quantity,
-                                                       updated_at = excluded.updated_at",
-            DB::AS_DECIMAL
-        );
-        for row in rows {
-            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(row.store.as_str())
-                .bind(row.sku.as_str())
-                .bind(row.quantity.to_string())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(rows.len())
-    }
-
-    async fn stock(&self, store_id: Option<&str>) -> Result<Vec<StockBalance>, StoreError> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT store_id, sku, CAST(quantity AS TEXT) FROM stock_balances
-             WHERE CAST($1 AS TEXT) IS NULL OR store_id = $1 ORDER BY store_id, sku",
-        )
-        .bind(store_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(store, sku, quantity)| {
-                Ok(StockBalance {
-                    store,
-                    sku,
-                    quantity: parse_decimal(&quantity)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn import_catalog(&self, rows: &[CatalogRow]) -> Result<usize, StoreError> {
-        let mut tx = DB::begin_write(&self.pool).await?;
-        let now = Utc::now();
-        for row in rows {
-            sqlx::query(
-                "INSERT INTO catalog (sku, name, unit, updated_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit,
-                                                 updated_at = excluded.updated_at",
+on_either_database! {
+    #[async_trait]
+    impl ReadSide for SqlStore<DB> {
+        async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError> {
+            let (id, number) = key.columns();
+            let row: Option<(String, String)> = sqlx::query_as(
+                "SELECT original_order_id, CAST(document AS TEXT) FROM orders
+                 WHERE original_order_id = $1 OR number = $2",
             )
-            .bind(row.sku.as_str())
-            .bind(row.name.as_str())
-            .bind(row.unit.as_deref())
-            .bind(now)
-            .execute(&mut *tx)
+            .bind(id)
+            .bind(number)
+            .fetch_optional(&self.pool)
             .await?;
+            let Some((id, document)) = row else {
+                return Ok(None);
+            };
+            let document = parse_document(&document)?;
+            let history = sqlx::query_as::<_, HistoryRow>(
+                "SELECT at, event, outcome, detail, actor FROM order_history
+                 WHERE original_order_id = $1 ORDER BY id",
+            )
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(Some(OrderRecord { document, history }))
         }
-        tx.commit().await?;
-        Ok(rows.len())
-    }
 
-    async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError> {
-        Ok(sqlx::query_as::<_, OutboxRow>(
-            "SELECT id, original_order_id, kind, chat, status, CAST(attempts AS BIGINT) AS attempts,
-                    text, created_at, next_attempt_at, sent_at, telegram_message_id, last_error
-             FROM outbox
-             WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)
-               AND (CAST($2 AS TEXT) IS NULL OR original_order_id = $2)
-             ORDER BY id",
-        )
-        .bind(filter.status.map(|status| status.as_str()))
-        .bind(filter.order_id.as_deref())
-        .fetch_all(&self.pool)
-        .await?)
-    }
+        async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
+            Ok(sqlx::query_as::<_, OrderSummary>(
+                "SELECT original_order_id, number, status, store_id, created_at, updated_at FROM orders
+                 WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)
+                   AND (CAST($2 AS TEXT) IS NULL OR store_id = $2)
+                 ORDER BY created_at DESC, original_order_id LIMIT $3",
+            )
+            .bind(filter.status.map(|status| status.as_str()))
+            .bind(filter.store_id.as_deref())
+            .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
+            .fetch_all(&self.pool)
+            .await?)
+        }
 
-    async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError> {
-        Ok(sqlx::query_as::<_, JournalRow>(
-            "SELECT id, at, request_id, event_type, original_order_id, outcome,
-                    CAST(status_code AS BIGINT) AS status_code, duration_ms, detail, body
-             FROM journal WHERE CAST($1 AS TEXT) IS NULL OR original_order_id = $1
-             ORDER BY id DESC LIMIT $2",
-        )
-        .bind(filter.order_id.as_deref())
-        .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    async fn claim_due_notices(
-        &self,
-        claim: &NoticeClaim,
-    ) -> Result<Vec<ClaimedNotice>, StoreError> {
-        self.claim(claim).await
-    }
-
-    async fn settle_notice(
-        &self,
-        id: i64,
-        worker: &str,
-        settlement: &Settlement,
-    ) -> Result<bool, StoreError> {
-        self.settle(id, worker, settlement).await
-    }
-
-    async fn release_notices(&self, worker: &str) -> Result<u64, StoreError> {
-        self.release(worker).await
-    }
-
-    async fn requeue_notices(&self, which: Requeue, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.requeue(which, now).await
-    }
-
-    async fn gauges(&self) -> Result<Gauges, StoreError> {
-        let outbox = sqlx::query_as::<_, (String, i64)>(
-            "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let negative_balances: i64 = sqlx::query_scalar(DB::NEGATIVE_BALANCES)
-            .fetch_one(&self.pool)
+        async fn stock(&self, store_id: Option<&str>) -> Result<Vec<StockBalance>, StoreError> {
+            let rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT store_id, sku, CAST(quantity AS TEXT) FROM stock_balances
+                 WHERE CAST($1 AS TEXT) IS NULL OR store_id = $1 ORDER BY store_id, sku",
+            )
+            .bind(store_id)
+            .fetch_all(&self.pool)
             .await?;
-        let oldest_pending_at: Option<DateTime<Utc>> =
-            sqlx::query_scalar("SELECT MIN(queued_at) FROM outbox WHERE status = 'pending'")
+            rows.into_iter()
+                .map(|(store, sku, quantity)| {
+                    Ok(StockBalance {
+                        store,
+                        sku,
+                        quantity: parse_decimal(&quantity)?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError> {
+            Ok(sqlx::query_as::<_, OutboxRow>(
+                "SELECT id, original_order_id, kind, chat, status, CAST(attempts AS BIGINT) AS attempts,
+                        text, created_at, next_attempt_at, sent_at, telegram_message_id, last_error
+                 FROM outbox
+                 WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)
+                   AND (CAST($2 AS TEXT) IS NULL OR original_order_id = $2)
+                 ORDER BY id",
+            )
+            .bind(filter.status.map(|status| status.as_str()))
+            .bind(filter.order_id.as_deref())
+            .fetch_all(&self.pool)
+            .await?)
+        }
+
+        async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError> {
+            Ok(sqlx::query_as::<_, JournalRow>(
+                "SELECT id, at, request_id, event_type, original_order_id, outcome,
+                        CAST(status_code AS BIGINT) AS status_code, duration_ms, detail, body
+                 FROM journal WHERE CAST($1 AS TEXT) IS NULL OR original_order_id = $1
+                 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(filter.order_id.as_deref())
+            .bind(i64::from(filter.limit.unwrap_or(u32::MAX)))
+            .fetch_all(&self.pool)
+            .await?)
+        }
+
+        async fn gauges(&self) -> Result<Gauges, StoreError> {
+            let outbox = sqlx::query_as::<_, (String, i64)>(
+                "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let negative_balances: i64 = sqlx::query_scalar(DB::NEGATIVE_BALANCES)
                 .fetch_one(&self.pool)
                 .await?;
-        Ok(Gauges {
-            outbox,
-            oldest_pending_at,
-            negative_balances,
-        })
+            let oldest_pending_at: Option<DateTime<Utc>> =
+                sqlx::query_scalar("SELECT MIN(queued_at) FROM outbox WHERE status = 'pending'")
+                    .fetch_one(&self.pool)
+                    .await?;
+            Ok(Gauges {
+                outbox,
+                oldest_pending_at,
+                negative_balances,
+            })
+        }
     }
 }

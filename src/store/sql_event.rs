@@ -1,162 +1,170 @@
 //! An event's transaction on either database: the statements `ingest` runs, one `$n` text for
 //! both, with the real differences asked of the `Dialect`.
 
-use super::StoreError;
 use super::dialect::{Dialect, WriteOff};
 use super::event_tx::{EventTx, document_json, parse_document};
 use super::records::*;
+use super::sql::SqlStore;
+use super::{IngestStore, StoreError};
 use crate::domain::{
     ACTOR, Catalog, CatalogItem, HistoryNote, Notice, OrderDocument, OrderId, Sku, StoreId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Transaction, Type};
+use sqlx::{Encode, Executor, IntoArguments, Transaction, Type};
 
 const INSERT_JOURNAL: &str = "
     INSERT INTO journal (at, request_id, event_type, original_order_id, outcome, status_code,
                          duration_ms, detail, body)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
+// What the hook asks of either database.
+on_either_database! {
+    #[async_trait]
+    impl IngestStore for SqlStore<DB> {
+        async fn begin_event(&self, _order: &OrderId) -> Result<Box<dyn EventTx>, StoreError> {
+            Ok(Box::new(SqlEventTx(DB::begin_write(&self.pool).await?)))
+        }
+
+        async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
+            insert_journal(&self.pool, entry).await
+        }
+
+        async fn ping(&self) -> Result<(), StoreError> {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        }
+    }
+}
+
 /// The transaction of one event (the sequence is `ingest`'s).
 pub(crate) struct SqlEventTx<DB: sqlx::Database>(pub(super) Transaction<'static, DB>);
 
-#[async_trait]
-impl<DB> EventTx for SqlEventTx<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
-    for<'a> String: Encode<'a, DB> + Type<DB>,
-    for<'a> i32: Encode<'a, DB> + Type<DB>,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> DateTime<Utc>: Encode<'a, DB> + Type<DB>,
-    for<'r> (String,): FromRow<'r, DB::Row>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (String, String, Option<String>): FromRow<'r, DB::Row>,
-{
-    async fn lock_order(&mut self, id: &OrderId) -> Result<(), StoreError> {
-        DB::lock_order(&mut self.0, id).await
-    }
-
-    async fn load_order(&mut self, id: &OrderId) -> Result<Option<OrderDocument>, StoreError> {
-        let document: Option<String> = sqlx::query_scalar(
-            "SELECT CAST(document AS TEXT) FROM orders WHERE original_order_id = $1",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&mut *self.0)
-        .await?;
-        document.as_deref().map(parse_document).transpose()
-    }
-
-    async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError> {
-        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(DB::CATALOG_FOR)
-            .bind(DB::sku_list(skus)?)
-            .fetch_all(&mut *self.0)
-            .await?;
-        let mut catalog = Catalog::new();
-        for (sku, name, unit) in rows {
-            if let Ok(sku) = Sku::parse(&sku) {
-                catalog.insert(sku, CatalogItem { name, unit });
-            }
+on_either_database! {
+    #[async_trait]
+    impl EventTx for SqlEventTx<DB> {
+        async fn lock_order(&mut self, id: &OrderId) -> Result<(), StoreError> {
+            DB::lock_order(&mut self.0, id).await
         }
-        Ok(catalog)
-    }
 
-    async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError> {
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO order_numbers (original_order_id) VALUES ($1) RETURNING seq",
-        )
-        .bind(id.as_str())
-        .fetch_one(&mut *self.0)
-        .await?;
-        u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("order number sequence {seq}")))
-    }
+        async fn load_order(&mut self, id: &OrderId) -> Result<Option<OrderDocument>, StoreError> {
+            let document: Option<String> = sqlx::query_scalar(
+                "SELECT CAST(document AS TEXT) FROM orders WHERE original_order_id = $1",
+            )
+            .bind(id.as_str())
+            .fetch_optional(&mut *self.0)
+            .await?;
+            document.as_deref().map(parse_document).transpose()
+        }
 
-    async fn save_order(&mut self, doc: &OrderDocument) -> Result<(), StoreError> {
-        let revision = DB::Revision::try_from(doc.revision)
-            .map_err(|_| StoreError::Corrupt(format!("revision {}", doc.revision)))?;
-        // The statement is constants joined: nothing from outside reaches its text.
-        let sql = format!(
-            "INSERT INTO orders (original_order_id, number, store_id, status, revision, document,
-                                 created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6{}, $7, $8)
-             ON CONFLICT (original_order_id) DO UPDATE
-                 SET number = excluded.number, store_id = excluded.store_id,
-                     status = excluded.status, revision = excluded.revision,
-                     document = excluded.document, updated_at = excluded.updated_at",
-            DB::AS_JSON
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(doc.original_order_id.as_str())
-            .bind(doc.number.as_deref())
-            .bind(doc.store_id.as_ref().map(|s| s.as_str()))
-            .bind(doc.status().as_str())
-            .bind(revision)
-            .bind(document_json(doc)?)
-            .bind(doc.created_at)
-            .bind(doc.updated_at)
+        async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError> {
+            let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(DB::CATALOG_FOR)
+                .bind(DB::sku_list(skus)?)
+                .fetch_all(&mut *self.0)
+                .await?;
+            let mut catalog = Catalog::new();
+            for (sku, name, unit) in rows {
+                if let Ok(sku) = Sku::parse(&sku) {
+                    catalog.insert(sku, CatalogItem { name, unit });
+                }
+            }
+            Ok(catalog)
+        }
+
+        async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError> {
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO order_numbers (original_order_id) VALUES ($1) RETURNING seq",
+            )
+            .bind(id.as_str())
+            .fetch_one(&mut *self.0)
+            .await?;
+            u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("order number sequence {seq}")))
+        }
+
+        async fn save_order(&mut self, doc: &OrderDocument) -> Result<(), StoreError> {
+            let revision = DB::Revision::try_from(doc.revision)
+                .map_err(|_| StoreError::Corrupt(format!("revision {}", doc.revision)))?;
+            // The statement is constants joined: nothing from outside reaches its text.
+            let sql = format!(
+                "INSERT INTO orders (original_order_id, number, store_id, status, revision, document,
+                                     created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6{}, $7, $8)
+                 ON CONFLICT (original_order_id) DO UPDATE
+                     SET number = excluded.number, store_id = excluded.store_id,
+                         status = excluded.status, revision = excluded.revision,
+                         document = excluded.document, updated_at = excluded.updated_at",
+                DB::AS_JSON
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(doc.original_order_id.as_str())
+                .bind(doc.number.as_deref())
+                .bind(doc.store_id.as_ref().map(|s| s.as_str()))
+                .bind(doc.status().as_str())
+                .bind(revision)
+                .bind(document_json(doc)?)
+                .bind(doc.created_at)
+                .bind(doc.updated_at)
+                .execute(&mut *self.0)
+                .await?;
+            Ok(())
+        }
+
+        async fn add_history(
+            &mut self,
+            id: &OrderId,
+            at: DateTime<Utc>,
+            notes: &[HistoryNote],
+        ) -> Result<(), StoreError> {
+            let query = sqlx::query(DB::ADD_HISTORY)
+                .bind(id.as_str())
+                .bind(at)
+                .bind(ACTOR);
+            DB::bind_notes(query, notes)?.execute(&mut *self.0).await?;
+            Ok(())
+        }
+
+        async fn write_off(
+            &mut self,
+            order: &OrderId,
+            store: &StoreId,
+            moves: &[(Sku, Decimal)],
+            at: DateTime<Utc>,
+        ) -> Result<Vec<(Sku, Decimal)>, StoreError> {
+            let off = WriteOff {
+                order,
+                store,
+                moves,
+                at,
+            };
+            DB::write_off(&mut self.0, off).await
+        }
+
+        async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
+            let done = sqlx::query(
+                "INSERT INTO outbox (original_order_id, kind, chat, dedup_key, text, created_at,
+                                     next_attempt_at, queued_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
+                 ON CONFLICT (original_order_id, dedup_key, chat) DO NOTHING",
+            )
+            .bind(notice.order_id.as_str())
+            .bind(notice.kind.as_str())
+            .bind(notice.chat.as_str())
+            .bind(notice.dedup_key.as_str())
+            .bind(notice.text.as_str())
+            .bind(at)
             .execute(&mut *self.0)
             .await?;
-        Ok(())
-    }
+            Ok(DB::rows_affected(&done) > 0)
+        }
 
-    async fn add_history(
-        &mut self,
-        id: &OrderId,
-        at: DateTime<Utc>,
-        notes: &[HistoryNote],
-    ) -> Result<(), StoreError> {
-        let query = sqlx::query(DB::ADD_HISTORY)
-            .bind(id.as_str())
-            .bind(at)
-            .bind(ACTOR);
-        DB::bind_notes(query, notes)?.execute(&mut *self.0).await?;
-        Ok(())
-    }
+        async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError> {
+            insert_journal(&mut *self.0, entry).await
+        }
 
-    async fn write_off(
-        &mut self,
-        order: &OrderId,
-        store: &StoreId,
-        moves: &[(Sku, Decimal)],
-        at: DateTime<Utc>,
-    ) -> Result<Vec<(Sku, Decimal)>, StoreError> {
-        let off = WriteOff {
-            order,
-            store,
-            moves,
-            at,
-        };
-        DB::write_off(&mut self.0, off).await
-    }
-
-    async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO outbox (original_order_id, kind, chat, dedup_key, text, created_at,
-                                 next_attempt_at, queued_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
-             ON CONFLICT (original_order_id, dedup_key, chat) DO NOTHING",
-        )
-        .bind(notice.order_id.as_str())
-        .bind(notice.kind.as_str())
-        .bind(notice.chat.as_str())
-        .bind(notice.dedup_key.as_str())
-        .bind(notice.text.as_str())
-        .bind(at)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(DB::rows_affected(&done) > 0)
-    }
-
-    async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError> {
-        insert_journal(&mut *self.0, entry).await
-    }
-
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        Ok(self.0.commit().await?)
+        async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+            Ok(self.0.commit().await?)
+        }
     }
 }
 

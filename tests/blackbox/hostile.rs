@@ -3,17 +3,16 @@
 //! hang, or forge a line in the log — since the marketplace retries a failure seven times and
 //! then cancels the order, any such input would drop an event for good.
 
-use crate::flaky_store::{FlakyStore, PANICKING_ORDER};
+use crate::flaky_store::{PANICKING_ORDER, PanickingIngest};
 use crate::harness::{Backend, HOOK, TOKEN, TestApp, fixture, fixture_for};
 use orders_hook::config::Secret;
 use orders_hook::http::auth::TokenSet;
 use orders_hook::http::{AppState, router};
 use orders_hook::on_both_backends;
 use orders_hook::protocol::envelope::MAX_LINES;
-use orders_hook::store::{Rules, Store};
+use orders_hook::store::Rules;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -529,12 +528,9 @@ async fn a_panic_is_answered_as_json_journaled_and_the_service_goes_on(backend: 
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let flaky: Arc<dyn Store> = Arc::new(FlakyStore {
-        inner: app.store(),
-        settling_fails: AtomicBool::new(false),
-    });
     let state = AppState {
-        store: flaky,
+        ingest: Arc::new(PanickingIngest { inner: app.store() }),
+        reads: app.store(),
         rules: Arc::new(Rules::default()),
         tokens: Arc::new(TokenSet::new(&[Secret::new(TOKEN)])),
         deadline: Duration::from_secs(4),

@@ -3,7 +3,7 @@
 //! sleeping through any of it. The service runs with its own worker off.
 
 use crate::fake_telegram::{BOT_TOKEN, FakeTelegram, Reply};
-use crate::flaky_store::FlakyStore;
+use crate::flaky_store::FlakyQueue;
 use crate::harness::{Backend, TestApp, fixture, fixture_for};
 use chrono::Utc;
 use orders_hook::config::Secret;
@@ -23,6 +23,12 @@ const REPEAT_MARK: &str = "⚠️ возможно, повтор\n";
 
 async fn spawn_quiet(backend: Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, &[("ORDERS_HOOK_NOTIFY", "false")]).await
+}
+
+/// A fake Telegram, and the service with its own sender off: the test drives a `Worker`.
+async fn quiet_with_telegram(backend: Backend) -> Option<(FakeTelegram, TestApp)> {
+    let fake = FakeTelegram::start().await;
+    Some((fake, spawn_quiet(backend).await?))
 }
 
 /// A clock a little ahead of the wall clock, so that everything queued so far is due.
@@ -93,8 +99,7 @@ on_both_backends!(
 );
 
 async fn a_429_holds_that_chat_while_the_other_chat_still_receives(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     fake.script(STORE_CHAT, [Reply::TooManyRequests { retry_after: 7 }]);
@@ -135,8 +140,7 @@ async fn a_429_holds_that_chat_while_the_other_chat_still_receives(backend: Back
 }
 
 async fn a_server_error_or_a_timeout_is_retried_after_back_off_then_sent(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     fake.script(
@@ -185,8 +189,7 @@ async fn a_server_error_or_a_timeout_is_retried_after_back_off_then_sent(backend
 }
 
 async fn a_refusal_parks_the_notice_until_an_operator_requeues_it(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     let refusal = Reply::Refuse {
@@ -290,8 +293,7 @@ async fn two_workers_on_one_database_send_each_notice_exactly_once(backend: Back
 }
 
 async fn a_dead_workers_lease_is_taken_over_once_it_expires(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     assert_eq!(app.post(&fixture("order.created")).await.0, 200);
@@ -321,8 +323,7 @@ async fn a_dead_workers_lease_is_taken_over_once_it_expires(backend: Backend) {
 }
 
 async fn a_group_chat_gets_at_most_20_messages_a_minute(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     for i in 0..25 {
@@ -353,8 +354,7 @@ async fn a_group_chat_gets_at_most_20_messages_a_minute(backend: Backend) {
 }
 
 async fn past_the_retry_horizon_a_failing_notice_is_parked(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     fake.script(STORE_CHAT, std::iter::repeat_n(Reply::ServerError, 50));
@@ -387,8 +387,7 @@ async fn past_the_retry_horizon_a_failing_notice_is_parked(backend: Backend) {
 }
 
 async fn a_chat_gets_at_most_one_message_a_second(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     assert_eq!(app.post(&fixture("order.created")).await.0, 200);
@@ -409,12 +408,11 @@ async fn a_chat_gets_at_most_one_message_a_second(backend: Backend) {
 }
 
 async fn a_sent_message_whose_record_failed_is_not_sent_again(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     assert_eq!(app.post(&fixture("order.created")).await.0, 200);
-    let flaky = Arc::new(FlakyStore {
+    let flaky = Arc::new(FlakyQueue {
         inner: app.store(),
         settling_fails: true.into(),
     });
@@ -449,8 +447,7 @@ async fn a_sent_message_whose_record_failed_is_not_sent_again(backend: Backend) 
 }
 
 async fn a_parked_notice_holds_back_only_its_own_orders_later_notices(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     fake.script(
@@ -501,8 +498,7 @@ async fn a_parked_notice_holds_back_only_its_own_orders_later_notices(backend: B
 }
 
 async fn a_notice_follows_a_group_upgraded_to_a_supergroup(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     fake.script(STORE_CHAT, [Reply::Migrated { to: -1009 }]);
@@ -520,8 +516,7 @@ async fn a_notice_follows_a_group_upgraded_to_a_supergroup(backend: Backend) {
 }
 
 async fn leases_given_back_at_shutdown_are_taken_at_once(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     assert_eq!(app.post(&fixture("order.created")).await.0, 200);
@@ -551,8 +546,7 @@ async fn leases_given_back_at_shutdown_are_taken_at_once(backend: Backend) {
 async fn a_notice_sent_again_after_its_worker_died_is_marked_as_a_possible_repeat(
     backend: Backend,
 ) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     assert_eq!(app.post(&fixture("order.created")).await.0, 200);
@@ -560,7 +554,7 @@ async fn a_notice_sent_again_after_its_worker_died_is_marked_as_a_possible_repea
     let settings = NotifySettings::default();
     let lease = settings.lease;
     // Telegram takes both messages, and the worker is killed before the database hears of it.
-    let flaky = Arc::new(FlakyStore {
+    let flaky = Arc::new(FlakyQueue {
         inner: app.store(),
         settling_fails: true.into(),
     });
@@ -593,8 +587,7 @@ async fn a_notice_sent_again_after_its_worker_died_is_marked_as_a_possible_repea
 }
 
 async fn once_an_outcome_was_lost_every_later_attempt_is_marked(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     fake.script(STORE_CHAT, [Reply::ServerError]);
@@ -622,8 +615,7 @@ async fn once_an_outcome_was_lost_every_later_attempt_is_marked(backend: Backend
 }
 
 async fn a_notice_retried_after_a_5xx_or_a_429_is_not_marked(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     fake.script(
@@ -656,8 +648,7 @@ async fn a_notice_retried_after_a_5xx_or_a_429_is_not_marked(backend: Backend) {
 }
 
 async fn a_send_that_timed_out_is_retried_marked_and_so_is_every_later_attempt(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     // Telegram has the first request when the client gives up on it: it may be in the chat.
@@ -700,8 +691,7 @@ async fn a_send_that_timed_out_is_retried_marked_and_so_is_every_later_attempt(b
 }
 
 async fn a_notice_retried_after_a_refused_connection_is_not_marked(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     assert_eq!(app.post(&fixture("order.created")).await.0, 200);
@@ -750,8 +740,7 @@ async fn a_notice_retried_after_a_refused_connection_is_not_marked(backend: Back
 }
 
 async fn a_timed_out_notice_parked_at_the_horizon_is_marked_after_outbox_retry(backend: Backend) {
-    let fake = FakeTelegram::start().await;
-    let Some(app) = spawn_quiet(backend).await else {
+    let Some((fake, app)) = quiet_with_telegram(backend).await else {
         return;
     };
     fake.script(STORE_CHAT, [Reply::Hang(Duration::from_secs(2))]);

@@ -1,0 +1,89 @@
+//! The storage contract, one trait per caller. Every method is one whole transaction; the
+//! backend decides how it holds its guarantees (SQLite: one writer at a time; PostgreSQL: a
+//! per-order advisory lock), and the database's unique keys do the deduplication. A caller takes
+//! the role it uses, so a test double fakes that role alone.
+
+use super::delivery::{ClaimedNotice, NoticeClaim, Requeue, Settlement};
+use super::event_tx::EventTx;
+use super::records::*;
+use super::{OrderKey, StoreError};
+use crate::domain::OrderId;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// What the hook needs: one event's transaction, the journal of requests that touched no
+/// order, and whether the database answers (readiness, and the 503 gate's probe).
+#[async_trait]
+pub trait IngestStore: Send + Sync {
+    /// Opens the transaction of one event for this order: `ingest` runs the sequence (lock,
+    /// load, decide, write, journal) on it and commits; dropped uncommitted, it rolls back.
+    async fn begin_event(&self, order: &OrderId) -> Result<Box<dyn EventTx>, StoreError>;
+
+    /// Journals a request that touched no order (refused, unknown event type, timed out).
+    async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError>;
+
+    /// Answers when the database can be reached.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// What the notice worker needs: leases on the notices due, and the outcome of each attempt.
+#[async_trait]
+pub trait NoticeQueue: Send + Sync {
+    /// Leases the notices a worker may send now: per chat only the oldest pending one, and only
+    /// as many as Telegram's limits allow across every worker on this database.
+    async fn claim_due_notices(
+        &self,
+        claim: &NoticeClaim,
+    ) -> Result<Vec<ClaimedNotice>, StoreError>;
+
+    /// Records how an attempt ended; false when the worker no longer held the row (its lease
+    /// ran out and another worker took it over, or it was settled already).
+    async fn settle_notice(
+        &self,
+        id: i64,
+        worker: &str,
+        settlement: &Settlement,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives back a stopping worker's leases, so that another worker need not wait them out.
+    async fn release_notices(&self, worker: &str) -> Result<u64, StoreError>;
+}
+
+/// What people read: the CLI, `/metrics`, and the console.
+#[async_trait]
+pub trait ReadSide: Send + Sync {
+    /// An order by the marketplace's id or by the partner's number, with its history.
+    async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError>;
+
+    async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError>;
+
+    async fn stock(&self, store_id: Option<&str>) -> Result<Vec<StockBalance>, StoreError>;
+
+    async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError>;
+
+    async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError>;
+
+    /// Numbers for `/metrics` that live in the database.
+    async fn gauges(&self) -> Result<Gauges, StoreError>;
+}
+
+/// What the operator does, and what every command does first.
+#[async_trait]
+pub trait Operations: Send + Sync {
+    /// Brings the schema up to date; safe when several instances start at once.
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// Sets balances to counted quantities (an inventory import).
+    async fn import_stock(&self, rows: &[StockBalance]) -> Result<usize, StoreError>;
+
+    async fn import_catalog(&self, rows: &[CatalogRow]) -> Result<usize, StoreError>;
+
+    /// Puts parked (`failed`) notices back in the queue with a fresh retry horizon; sent and
+    /// pending notices are left alone. Returns how many were requeued.
+    async fn requeue_notices(&self, which: Requeue, now: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// A whole database, as `open` returns it: the wiring hands each caller its role.
+pub trait Store: IngestStore + NoticeQueue + ReadSide + Operations + 'static {}
+
+impl<T: IngestStore + NoticeQueue + ReadSide + Operations + 'static> Store for T {}
