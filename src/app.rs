@@ -2,6 +2,7 @@
 //! token, so tests bind port 0 and stop the service without signals.
 
 use crate::config::Config;
+use crate::housekeeping::Housekeeper;
 use crate::http::{self, AppState, auth::TokenSet};
 use crate::notify::{BotApi, SystemClock, Worker};
 use crate::store::{self, Store};
@@ -18,6 +19,7 @@ pub struct Running {
     pub shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    housekeeping: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -36,6 +38,7 @@ impl Running {
         if let Some(worker) = self.worker {
             worker.await.context("notice worker")?;
         }
+        self.housekeeping.await.context("housekeeping")?;
         served?;
         Ok(())
     }
@@ -60,6 +63,15 @@ pub async fn start(
              send the outbox to Telegram"
         );
         None
+    };
+    let housekeeper = Housekeeper::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        config.housekeeping.clone(),
+    );
+    let housekeeping = {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { housekeeper.run(shutdown).await })
     };
     let state = AppState {
         ingest: store.clone(),
@@ -91,6 +103,7 @@ pub async fn start(
         shutdown,
         task,
         worker,
+        housekeeping,
     })
 }
 

@@ -11,15 +11,18 @@
 //! in the outbox until [`notify`]'s worker sends them to Telegram, off the request path.
 //!
 //! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables; [`telemetry`]
-//! owns logs and metrics; [`app`] wires store, router and shutdown; [`cli`] is the operator's
+//! owns logs and metrics; [`housekeeping`] prunes old journal rows and sent notices and keeps
+//! SQLite's log in bounds; [`app`] wires store, router and shutdown; [`cli`] is the operator's
 //! command line. `ARCHITECTURE.md` has the one-page map.
 
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod housekeeping;
 pub mod http;
 pub mod ingest;
+pub mod instance;
 pub mod notice;
 pub mod notify;
 pub mod protocol;

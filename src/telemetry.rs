@@ -35,6 +35,17 @@ pub mod names {
     pub const TELEGRAM_SEND_DURATION: &str = "orders_hook_telegram_send_duration_seconds";
     /// Age of the oldest notice still waiting to be sent (0 when none waits).
     pub const OUTBOX_OLDEST_PENDING: &str = "orders_hook_outbox_oldest_pending_seconds";
+    /// The database's size in bytes, by `part`: `file` (SQLite's file, PostgreSQL's
+    /// `pg_database_size`), `wal` and `free` (SQLite only).
+    pub const DATABASE_BYTES: &str = "orders_hook_database_bytes";
+    /// Journal rows kept.
+    pub const JOURNAL_ROWS: &str = "orders_hook_journal_rows";
+    /// Age of the oldest journal row: retention keeps it near `journal_retention_days`.
+    pub const JOURNAL_OLDEST: &str = "orders_hook_journal_oldest_seconds";
+    /// Rows retention deleted, by `table` (`journal`, `outbox`).
+    pub const PRUNED_ROWS: &str = "orders_hook_pruned_rows_total";
+    /// Time one pruning batch held the database.
+    pub const PRUNE_BATCH_DURATION: &str = "orders_hook_prune_batch_seconds";
 }
 
 /// Starts logging once per process; later calls (tests) keep the first subscriber.
@@ -63,6 +74,12 @@ pub fn metrics() -> &'static PrometheusHandle {
                 builder.set_buckets_for_metric(
                     Matcher::Full(names::TELEGRAM_SEND_DURATION.to_owned()),
                     &[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+                )
+            })
+            .and_then(|builder| {
+                builder.set_buckets_for_metric(
+                    Matcher::Full(names::PRUNE_BATCH_DURATION.to_owned()),
+                    &[0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
                 )
             })
             .unwrap_or_else(|_| PrometheusBuilder::new());

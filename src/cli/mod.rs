@@ -1,6 +1,7 @@
 //! The operator's command line. Every command reads the same configuration as
 //! `serve`; with `--json` it prints one JSON document on stdout.
 
+mod db;
 mod imports;
 mod order;
 
@@ -75,6 +76,11 @@ pub enum Command {
     Journal {
         #[command(subcommand)]
         command: JournalCommand,
+    },
+    /// The database: its size, retention and upkeep.
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
     },
 }
 
@@ -202,7 +208,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let store = app::open_store(&config).await?;
-    let output = execute(&cli.command, store.as_ref()).await?;
+    let output = match &cli.command {
+        Command::Db { command } => db::execute(command, store, &config).await?,
+        command => execute(command, store.as_ref()).await?,
+    };
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&output.json)?);
     } else {
@@ -218,8 +227,8 @@ struct Output {
 
 async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output> {
     Ok(match command {
-        Command::Serve | Command::Notify => {
-            bail!("serve and notify are handled before the database is opened")
+        Command::Serve | Command::Notify | Command::Db { .. } => {
+            bail!("serve, notify and db are handled apart")
         }
         Command::Migrate => Output {
             json: json!({"migrated": true}),

@@ -39,3 +39,9 @@ impl Default for StoreOptions {
         DEFAULT_CONFIG.store_options.clone()
     }
 }
+
+impl Default for crate::housekeeping::HousekeepingSettings {
+    fn default() -> Self {
+        DEFAULT_CONFIG.housekeeping.clone()
+    }
+}

@@ -105,6 +105,11 @@ keys! {
     notify: bool,
     notify_horizon_minutes: u64,
     notify_sweep_ms: u64,
+    journal_retention_days: u64,
+    outbox_retention_days: u64,
+    housekeeping_every_minutes: u64,
+    prune_batch_rows: u64,
+    prune_pause_ms: u64,
 }
 
 static DEFAULT_VALUES: LazyLock<Values> = LazyLock::new(|| {

@@ -33,6 +33,17 @@ const CONTRACT: &[(&str, &str)] = &[
         "ORDERS_HOOK_NOTIFY_HORIZON_MINUTES",
     ),
     ("notify_sweep_ms", "ORDERS_HOOK_NOTIFY_SWEEP_MS"),
+    (
+        "journal_retention_days",
+        "ORDERS_HOOK_JOURNAL_RETENTION_DAYS",
+    ),
+    ("outbox_retention_days", "ORDERS_HOOK_OUTBOX_RETENTION_DAYS"),
+    (
+        "housekeeping_every_minutes",
+        "ORDERS_HOOK_HOUSEKEEPING_EVERY_MINUTES",
+    ),
+    ("prune_batch_rows", "ORDERS_HOOK_PRUNE_BATCH_ROWS"),
+    ("prune_pause_ms", "ORDERS_HOOK_PRUNE_PAUSE_MS"),
 ];
 
 #[test]
@@ -114,6 +125,11 @@ fn each_variable_sets_its_key() {
         ("ORDERS_HOOK_NOTIFY", "no"),
         ("ORDERS_HOOK_NOTIFY_HORIZON_MINUTES", "60"),
         ("ORDERS_HOOK_NOTIFY_SWEEP_MS", "100"),
+        ("ORDERS_HOOK_JOURNAL_RETENTION_DAYS", "0"),
+        ("ORDERS_HOOK_OUTBOX_RETENTION_DAYS", "3"),
+        ("ORDERS_HOOK_HOUSEKEEPING_EVERY_MINUTES", "1"),
+        ("ORDERS_HOOK_PRUNE_BATCH_ROWS", "50"),
+        ("ORDERS_HOOK_PRUNE_PAUSE_MS", "0"),
     ];
     let covered: Vec<String> = values.iter().map(|(name, _)| name.to_string()).collect();
     let every: Vec<String> = keys::KEYS.iter().map(|key| keys::variable(key)).collect();

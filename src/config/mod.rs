@@ -21,6 +21,7 @@ mod tests;
 pub use error::ConfigError;
 pub use secret::Secret;
 
+use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;
 use crate::notify::NotifySettings;
 use crate::store::{Rules, StoreOptions};
@@ -49,6 +50,8 @@ pub struct Config {
     /// Read timeout, connection bound and drain deadline of the listener.
     pub server: ServerLimits,
     pub log_format: LogFormat,
+    /// Retention and SQLite's upkeep.
+    pub housekeeping: HousekeepingSettings,
     pub store_options: StoreOptions,
     pub rules: Rules,
 }

@@ -31,6 +31,33 @@ fn defaults_match_the_operator_contract() {
         config.require_client_tokens(),
         Err(ConfigError::NoClientTokens)
     ));
+    let housekeeping = &config.housekeeping;
+    assert_eq!(
+        housekeeping.journal_retention,
+        Some(chrono::Duration::days(90))
+    );
+    assert_eq!(
+        housekeeping.outbox_retention,
+        Some(chrono::Duration::days(30))
+    );
+    assert_eq!(housekeeping.every, Duration::from_secs(600));
+}
+
+#[test]
+fn zero_days_keeps_for_ever() {
+    let config = load(
+        &[
+            ("ORDERS_HOOK_JOURNAL_RETENTION_DAYS", "0"),
+            ("ORDERS_HOOK_OUTBOX_RETENTION_DAYS", "7"),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(config.housekeeping.journal_retention, None);
+    assert_eq!(
+        config.housekeeping.outbox_retention,
+        Some(chrono::Duration::days(7))
+    );
 }
 
 #[test]
@@ -162,6 +189,11 @@ fn bad_values_name_their_variable() {
         ("ORDERS_HOOK_READ_TIMEOUT_MS", "5s"),
         ("ORDERS_HOOK_MAX_CONNECTIONS", "0"),
         ("ORDERS_HOOK_SHUTDOWN_GRACE_MS", "600000"),
+        ("ORDERS_HOOK_JOURNAL_RETENTION_DAYS", "-1"),
+        ("ORDERS_HOOK_OUTBOX_RETENTION_DAYS", "4000"),
+        ("ORDERS_HOOK_HOUSEKEEPING_EVERY_MINUTES", "0"),
+        ("ORDERS_HOOK_PRUNE_BATCH_ROWS", "0"),
+        ("ORDERS_HOOK_PRUNE_PAUSE_MS", "a while"),
     ] {
         let err = load(&[(name, value)], None).unwrap_err().to_string();
         assert!(err.contains(name), "{err}");

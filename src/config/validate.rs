@@ -6,6 +6,7 @@ use super::keys::{KEYS, Values, variable};
 use super::secret::Secrets;
 use super::{Config, LogFormat};
 use crate::domain::{Routing, Settings};
+use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;
 use crate::notify::{NotifySettings, RetryPolicy};
 use crate::store::{self, Rules, SqliteSynchronous, StoreOptions};
@@ -35,6 +36,11 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         notify,
         notify_horizon_minutes,
         notify_sweep_ms,
+        journal_retention_days,
+        outbox_retention_days,
+        housekeeping_every_minutes,
+        prune_batch_rows,
+        prune_pause_ms,
         stores,
     } = values;
 
@@ -107,6 +113,22 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         )
     })?;
 
+    let housekeeping = HousekeepingSettings {
+        journal_retention: retention_days("journal_retention_days", journal_retention_days)?,
+        outbox_retention: retention_days("outbox_retention_days", outbox_retention_days)?,
+        every: Duration::from_secs(
+            60 * within(
+                "housekeeping_every_minutes",
+                housekeeping_every_minutes,
+                1..=24 * 60,
+            )?,
+        ),
+        // Within 1..=10_000 by the check.
+        batch_rows: u32::try_from(within("prune_batch_rows", prune_batch_rows, 1..=10_000)?)
+            .unwrap_or(10_000),
+        pause: Duration::from_millis(within("prune_pause_ms", prune_pause_ms, 0..=60_000)?),
+    };
+
     let request_deadline = Duration::from_millis(request_deadline_ms);
     let telegram_timeout = Duration::from_millis(telegram_timeout_ms);
     Ok(Config {
@@ -136,6 +158,7 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
             shutdown_grace: Duration::from_millis(shutdown_grace_ms),
         },
         log_format,
+        housekeeping,
         store_options: StoreOptions {
             // The database must answer within the deadline, or the request is answered 503.
             acquire_timeout: request_deadline,
@@ -162,6 +185,13 @@ fn invalid(key: &str, why: String) -> ConfigError {
         name: variable(key),
         why,
     }
+}
+
+/// Days to keep rows for, 0 for ever; ten years at most, which is "for ever" misspelled.
+fn retention_days(key: &str, days: u64) -> Result<Option<chrono::Duration>, ConfigError> {
+    let days = within(key, days, 0..=3650)?;
+    // Within 0..=3650 by the check.
+    Ok((days > 0).then(|| chrono::Duration::days(i64::try_from(days).unwrap_or(3650))))
 }
 
 fn within(key: &str, value: u64, range: RangeInclusive<u64>) -> Result<u64, ConfigError> {

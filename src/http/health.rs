@@ -68,5 +68,33 @@ fn database_gauges(gauges: &Gauges) -> String {
         names::NEGATIVE_BALANCES,
         gauges.negative_balances
     ));
+    text.push_str(&format!(
+        "# HELP {0} The database's size in bytes: the file (PostgreSQL: pg_database_size), SQLite's write-ahead log, and its free pages.\n# TYPE {0} gauge\n{0}{{part=\"file\"}} {1}\n",
+        names::DATABASE_BYTES,
+        gauges.size.bytes
+    ));
+    for (part, bytes) in [
+        ("wal", gauges.size.wal_bytes),
+        ("free", gauges.size.free_bytes),
+    ] {
+        if let Some(bytes) = bytes {
+            text.push_str(&format!(
+                "{}{{part=\"{part}\"}} {bytes}\n",
+                names::DATABASE_BYTES
+            ));
+        }
+    }
+    text.push_str(&format!(
+        "# HELP {0} Journal rows kept.\n# TYPE {0} gauge\n{0} {1}\n",
+        names::JOURNAL_ROWS,
+        gauges.journal_rows
+    ));
+    let oldest = gauges.oldest_journal_at.map_or(0.0, |at| {
+        (chrono::Utc::now() - at).as_seconds_f64().max(0.0)
+    });
+    text.push_str(&format!(
+        "# HELP {0} Age of the oldest journal row (retention keeps it near journal_retention_days).\n# TYPE {0} gauge\n{0} {oldest:.3}\n",
+        names::JOURNAL_OLDEST
+    ));
     text
 }

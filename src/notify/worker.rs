@@ -71,12 +71,7 @@ impl Worker {
         clock: Arc<dyn Clock>,
         settings: NotifySettings,
     ) -> Self {
-        let id = format!(
-            "{}-{}-{:08x}",
-            hostname(),
-            std::process::id(),
-            rand::random::<u32>()
-        );
+        let id = crate::instance::instance_id();
         Worker {
             queue,
             api: Arc::new(api),
@@ -320,12 +315,4 @@ fn report(
             );
         }
     }
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "orders-hook".to_owned())
 }

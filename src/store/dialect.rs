@@ -3,6 +3,7 @@
 //! `sqlite.rs` and `postgres.rs` each implement this for their `sqlx` database.
 
 use super::StoreError;
+use super::records::DatabaseSize;
 use crate::domain::{HistoryNote, OrderId, Sku, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -77,4 +78,13 @@ pub trait Dialect: Database {
         tx: &mut Transaction<'static, Self>,
         off: WriteOff<'_>,
     ) -> Result<Vec<(Sku, Decimal)>, StoreError>;
+
+    /// How much disk the database takes (see `DatabaseSize`).
+    async fn size(pool: &Pool<Self>) -> Result<DatabaseSize, StoreError>;
+
+    /// See `Housekeeping::tidy`.
+    async fn tidy(pool: &Pool<Self>) -> Result<(), StoreError>;
+
+    /// See `Housekeeping::compact`.
+    async fn compact(pool: &Pool<Self>) -> Result<(), StoreError>;
 }

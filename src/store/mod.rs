@@ -13,13 +13,14 @@ pub mod records;
 mod roles;
 mod sql;
 mod sql_event;
+mod sql_housekeeping;
 mod sql_operations;
 pub mod sqlite;
 
 pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};
 pub use event_tx::EventTx;
 pub use records::*;
-pub use roles::{IngestStore, NoticeQueue, Operations, ReadSide, Store};
+pub use roles::{Housekeeping, IngestStore, NoticeQueue, Operations, ReadSide, Store};
 
 use crate::domain::{Routing, Settings};
 use std::sync::Arc;

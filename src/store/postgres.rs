@@ -4,6 +4,7 @@
 
 use super::dialect::{Dialect, WriteOff};
 use super::event_tx::parse_decimal;
+use super::records::DatabaseSize;
 use super::sql::SqlStore;
 use super::{StoreError, StoreOptions};
 use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};
@@ -183,5 +184,25 @@ impl Dialect for Postgres {
                 Ok((sku, parse_decimal(&balance)?))
             })
             .collect()
+    }
+
+    async fn size(pool: &Pool<Postgres>) -> Result<DatabaseSize, StoreError> {
+        let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+            .fetch_one(pool)
+            .await?;
+        Ok(DatabaseSize {
+            bytes: u64::try_from(bytes).unwrap_or(0),
+            wal_bytes: None,
+            free_bytes: None,
+        })
+    }
+
+    async fn tidy(_pool: &Pool<Postgres>) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn compact(pool: &Pool<Postgres>) -> Result<(), StoreError> {
+        // The simple protocol: VACUUM may not run inside a transaction, implicit ones included.
+        sqlx::raw_sql("VACUUM (ANALYZE)").execute(pool).await?;
+        Ok(())
     }
 }

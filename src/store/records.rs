@@ -123,4 +123,72 @@ pub struct Gauges {
     /// When the oldest notice still waiting to be sent was queued.
     pub oldest_pending_at: Option<DateTime<Utc>>,
     pub negative_balances: i64,
+    pub size: DatabaseSize,
+    pub journal_rows: i64,
+    /// The oldest journal row: retention keeps it within `journal_retention_days`.
+    pub oldest_journal_at: Option<DateTime<Utc>>,
+}
+
+/// How much disk the database takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseSize {
+    /// SQLite: the database file; PostgreSQL: `pg_database_size`.
+    pub bytes: u64,
+    /// SQLite's write-ahead log beside the file (none on PostgreSQL).
+    pub wal_bytes: Option<u64>,
+    /// SQLite's free pages inside the file: room that new rows reuse, and that only a `VACUUM`
+    /// (or a backup, which is compacted) gives back to the disk.
+    pub free_bytes: Option<u64>,
+}
+
+/// `orders-hook db stats`: the size, the rows of each table, and how old the prunable rows get.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseStats {
+    pub backend: &'static str,
+    pub size: DatabaseSize,
+    pub tables: Vec<TableRows>,
+    pub oldest_journal_at: Option<DateTime<Utc>>,
+    pub oldest_sent_notice_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableRows {
+    pub table: &'static str,
+    pub rows: i64,
+}
+
+/// Every table of the schema, for `db stats`. The test that compares it with the schema keeps
+/// it whole.
+pub const TABLES: [&str; 9] = [
+    "orders",
+    "order_history",
+    "order_numbers",
+    "stock_balances",
+    "stock_ledger",
+    "catalog",
+    "outbox",
+    "journal",
+    "maintenance_leases",
+];
+
+/// What retention deletes: request logs and delivered notices, never business records (orders,
+/// their history, the stock ledger) and never a notice still to send or parked as failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Prunable {
+    Journal,
+    SentNotices,
+}
+
+impl Prunable {
+    pub const ALL: [Prunable; 2] = [Prunable::Journal, Prunable::SentNotices];
+
+    /// The table, as the metrics label it.
+    pub fn table(self) -> &'static str {
+        match self {
+            Prunable::Journal => "journal",
+            Prunable::SentNotices => "outbox",
+        }
+    }
 }

@@ -65,6 +65,10 @@ pub trait ReadSide: Send + Sync {
 
     /// Numbers for `/metrics` that live in the database.
     async fn gauges(&self) -> Result<Gauges, StoreError>;
+
+    /// The size and the rows of every table (`db stats`); counts whole tables, so not for
+    /// every scrape.
+    async fn stats(&self) -> Result<DatabaseStats, StoreError>;
 }
 
 /// What the operator does, and what every command does first.
@@ -83,7 +87,52 @@ pub trait Operations: Send + Sync {
     async fn requeue_notices(&self, which: Requeue, now: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
-/// A whole database, as `open` returns it: the wiring hands each caller its role.
-pub trait Store: IngestStore + NoticeQueue + ReadSide + Operations + 'static {}
+/// What the housekeeping task needs: a lease, so that one instance at a time does it, pruning
+/// in small batches, and the database's own upkeep.
+#[async_trait]
+pub trait Housekeeping: Send + Sync {
+    /// Takes `task`'s lease for `holder` until `until`, or renews it; false while another
+    /// holder's lease runs (it has not run out by `now`).
+    async fn take_lease(
+        &self,
+        task: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
-impl<T: IngestStore + NoticeQueue + ReadSide + Operations + 'static> Store for T {}
+    /// Gives the lease back, so the next round on any instance need not wait it out.
+    async fn end_lease(
+        &self,
+        task: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes, in one short transaction, at most `limit` of the oldest rows of `what` from
+    /// before `before`. Returns how many went.
+    async fn prune(
+        &self,
+        what: Prunable,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
+    /// SQLite: a checkpoint that never waits (the WAL is then reused from its start and cut
+    /// back to `journal_size_limit`) and `PRAGMA optimize`. PostgreSQL: nothing; autovacuum
+    /// and the operator's checkpoints do this there.
+    async fn tidy(&self) -> Result<(), StoreError>;
+
+    /// `VACUUM`: SQLite rewrites the file without its free pages and holds the write lock
+    /// meanwhile (`db vacuum`, with the service stopped); PostgreSQL marks dead rows' room for
+    /// reuse. Returns the size before and after.
+    async fn compact(&self) -> Result<(DatabaseSize, DatabaseSize), StoreError>;
+}
+
+/// A whole database, as `open` returns it: the wiring hands each caller its role.
+pub trait Store:
+    IngestStore + NoticeQueue + ReadSide + Operations + Housekeeping + 'static
+{
+}
+
+impl<T: IngestStore + NoticeQueue + ReadSide + Operations + Housekeeping + 'static> Store for T {}

@@ -117,11 +117,54 @@ on_either_database! {
                 sqlx::query_scalar("SELECT MIN(queued_at) FROM outbox WHERE status = 'pending'")
                     .fetch_one(&self.pool)
                     .await?;
+            let (journal_rows, oldest_journal_at) = self.journal_extent().await?;
             Ok(Gauges {
                 outbox,
                 oldest_pending_at,
                 negative_balances,
+                size: DB::size(&self.pool).await?,
+                journal_rows,
+                oldest_journal_at,
             })
+        }
+
+        async fn stats(&self) -> Result<DatabaseStats, StoreError> {
+            let mut tables = Vec::with_capacity(TABLES.len());
+            for table in TABLES {
+                // The name is one of the constants of `TABLES`: nothing from outside reaches it.
+                let sql = format!("SELECT COUNT(*) FROM {table}");
+                let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&self.pool)
+                    .await?;
+                tables.push(TableRows { table, rows });
+            }
+            let oldest_journal_at = self.journal_extent().await?.1;
+            let oldest_sent_notice_at: Option<DateTime<Utc>> =
+                sqlx::query_scalar("SELECT MIN(sent_at) FROM outbox WHERE status = 'sent'")
+                    .fetch_one(&self.pool)
+                    .await?;
+            Ok(DatabaseStats {
+                backend: <DB as sqlx::Database>::NAME,
+                size: DB::size(&self.pool).await?,
+                tables,
+                oldest_journal_at,
+                oldest_sent_notice_at,
+            })
+        }
+    }
+}
+
+on_either_database! {
+    impl SqlStore<DB> {
+        /// How many journal rows there are, and when the oldest was written.
+        async fn journal_extent(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+            let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM journal")
+                .fetch_one(&self.pool)
+                .await?;
+            let oldest: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT MIN(at) FROM journal")
+                .fetch_one(&self.pool)
+                .await?;
+            Ok((rows, oldest))
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::dialect::{Dialect, WriteOff};
 use super::event_tx::parse_decimal;
+use super::records::DatabaseSize;
 use super::sql::SqlStore;
 use super::{StoreError, StoreOptions};
 use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};
@@ -26,6 +27,9 @@ fn json_text<T: serde::Serialize>(rows: &T) -> Result<String, StoreError> {
 
 pub type SqliteStore = SqlStore<Sqlite>;
 
+/// The most the write-ahead log keeps on disk after a checkpoint, in bytes (64 MiB).
+pub const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
+
 impl SqlStore<Sqlite> {
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         let connect = SqliteConnectOptions::from_str(url)?
@@ -33,6 +37,11 @@ impl SqlStore<Sqlite> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(options.sqlite_synchronous)
             .foreign_keys(true)
+            // A checkpoint that reaches the end of the log lets the next commit start it over;
+            // the file is then cut back to this, so a log that grew behind a long reader (a
+            // backup) does not keep its size for ever. SQLite's own checkpoint at 1000 pages
+            // (about 4 MiB) stays as it is.
+            .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string())
             // A writer waits this long for another process (a CLI import) to finish.
             .busy_timeout(options.acquire_timeout);
         // One connection: writers queue in order inside the process instead of spinning on
@@ -222,5 +231,44 @@ impl Dialect for Sqlite {
         .execute(&mut **tx)
         .await?;
         Ok(balances)
+    }
+
+    async fn size(pool: &Pool<Sqlite>) -> Result<DatabaseSize, StoreError> {
+        let (pages, page_size, free, file): (i64, i64, i64, String) = sqlx::query_as(
+            "SELECT p.page_count, s.page_size, f.freelist_count, d.file
+             FROM pragma_page_count() AS p, pragma_page_size() AS s,
+                  pragma_freelist_count() AS f, pragma_database_list() AS d
+             WHERE d.name = 'main'",
+        )
+        .fetch_one(pool)
+        .await?;
+        let bytes = |n: i64| u64::try_from(n.saturating_mul(page_size)).unwrap_or(0);
+        // The log is a file beside the database; between checkpoints it may be absent.
+        let wal = std::fs::metadata(format!("{file}-wal")).map_or(0, |meta| meta.len());
+        Ok(DatabaseSize {
+            bytes: bytes(pages),
+            wal_bytes: Some(wal),
+            free_bytes: Some(bytes(free)),
+        })
+    }
+
+    async fn tidy(pool: &Pool<Sqlite>) -> Result<(), StoreError> {
+        // PASSIVE never waits: a reader (a backup, a CLI command) holding an old snapshot only
+        // keeps this checkpoint from reaching the end, and the next one goes on from there.
+        let (busy, logged, copied): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(pool)
+                .await?;
+        tracing::debug!(busy, logged, copied, "WAL checkpoint");
+        sqlx::query("PRAGMA optimize").execute(pool).await?;
+        Ok(())
+    }
+    async fn compact(pool: &Pool<Sqlite>) -> Result<(), StoreError> {
+        sqlx::raw_sql("VACUUM").execute(pool).await?;
+        // The rewritten file went through the log: give that back too.
+        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await?;
+        Ok(())
     }
 }

@@ -14,5 +14,6 @@ mod lifecycle;
 mod numbering;
 mod reading;
 mod repeats;
+mod retention;
 mod startup;
 mod tombstones;

@@ -1,0 +1,23 @@
+-- Retention (issue 11): the journal and sent notices are pruned by age, a small batch at a
+-- time. Without an index on the age each batch would scan the table to find nothing old.
+CREATE INDEX journal_by_time ON journal (at);
+CREATE INDEX outbox_sent_by_time ON outbox (sent_at) WHERE status = 'sent';
+
+-- Housekeeping runs on one instance at a time: the instance that holds a task's lease does it,
+-- and renews the lease while it works; a crashed holder's lease runs out.
+CREATE TABLE maintenance_leases (
+    task TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until TIMESTAMPTZ NOT NULL
+);
+
+-- The service role may delete from exactly the two pruned tables (deploy/postgres/roles.sql
+-- grants the same when it runs after this migration). Its other privileges on the new table
+-- come from roles.sql's default privileges.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'sbermarket_orders_hook') THEN
+        GRANT DELETE ON journal, outbox TO sbermarket_orders_hook;
+    END IF;
+END
+$$;

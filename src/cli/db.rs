@@ -1,0 +1,150 @@
+//! `db stats`, `db prune` and `db vacuum`: the database's size in plain sight, and its upkeep
+//! on the operator's demand.
+
+use super::Output;
+use crate::config::Config;
+use crate::housekeeping::{Housekeeper, HousekeepingSettings};
+use crate::notify::SystemClock;
+use crate::store::{DatabaseSize, DatabaseStats, Store};
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use serde_json::json;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// The database's size (file, write-ahead log, free pages), the rows of every table and the
+    /// age of the oldest journal row and sent notice.
+    Stats,
+    /// One retention round now, as `serve` runs every `housekeeping_every_minutes`: deletes
+    /// journal rows and sent notices past their keeping time, a batch at a time. Does nothing
+    /// while another instance holds the retention lease.
+    Prune,
+    /// VACUUM. On SQLite it gives free pages back to the disk, holding the write lock all the
+    /// while: stop the service first (README, "Giving space back").
+    Vacuum,
+}
+
+pub(super) async fn execute(
+    command: &DbCommand,
+    store: Arc<dyn Store>,
+    config: &Config,
+) -> anyhow::Result<Output> {
+    Ok(match command {
+        DbCommand::Stats => stats_output(&store.stats().await?)?,
+        DbCommand::Prune => prune(store, config.housekeeping.clone()).await?,
+        DbCommand::Vacuum => {
+            let (before, after) = store.compact().await?;
+            Output {
+                json: json!({"before": before, "after": after}),
+                text: format!(
+                    "vacuumed: {} before, {} after",
+                    size_text(&before),
+                    size_text(&after)
+                ),
+            }
+        }
+    })
+}
+
+async fn prune(store: Arc<dyn Store>, settings: HousekeepingSettings) -> anyhow::Result<Output> {
+    let keeps = |retention: Option<chrono::Duration>| {
+        retention.map_or("for ever".to_owned(), |keep| {
+            format!("{} days", keep.num_days())
+        })
+    };
+    let kept = format!(
+        "journal kept {}, sent notices kept {}",
+        keeps(settings.journal_retention),
+        keeps(settings.outbox_retention)
+    );
+    let housekeeper = Housekeeper::new(store, Arc::new(SystemClock), settings);
+    let round = housekeeper.run_once(&CancellationToken::new()).await?;
+    let text = if round.held {
+        format!(
+            "pruned {} journal row(s) and {} sent notice(s) in {} batch(es) ({kept})",
+            round.journal_rows, round.sent_notices, round.batches
+        )
+    } else {
+        "another instance holds the retention lease and is pruning now: nothing done".to_owned()
+    };
+    Ok(Output {
+        json: json!({
+            "held": round.held,
+            "journalRows": round.journal_rows,
+            "sentNotices": round.sent_notices,
+            "batches": round.batches,
+        }),
+        text,
+    })
+}
+
+fn stats_output(stats: &DatabaseStats) -> anyhow::Result<Output> {
+    let mut lines = vec![format!("{}: {}", stats.backend, size_text(&stats.size))];
+    for table in &stats.tables {
+        lines.push(format!("  {:<20} {:>12} rows", table.table, table.rows));
+    }
+    let age = |at: Option<DateTime<Utc>>| {
+        at.map_or("none".to_owned(), |at| {
+            format!(
+                "{} ({} days ago)",
+                at.format("%Y-%m-%d %H:%M:%S UTC"),
+                (Utc::now() - at).num_days()
+            )
+        })
+    };
+    lines.push(format!(
+        "oldest journal row:  {}",
+        age(stats.oldest_journal_at)
+    ));
+    lines.push(format!(
+        "oldest sent notice:  {}",
+        age(stats.oldest_sent_notice_at)
+    ));
+    Ok(Output {
+        json: serde_json::to_value(stats)?,
+        text: lines.join("\n"),
+    })
+}
+
+fn size_text(size: &DatabaseSize) -> String {
+    let mut text = human_bytes(size.bytes);
+    if let Some(wal) = size.wal_bytes {
+        text.push_str(&format!(" + {} write-ahead log", human_bytes(wal)));
+    }
+    if let Some(free) = size.free_bytes {
+        text.push_str(&format!(" ({} of it free pages)", human_bytes(free)));
+    }
+    text
+}
+
+/// Bytes as an operator reads them: 1023 B, 1.5 MiB.
+pub(super) fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn sizes_read_as_an_operator_reads_them() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(human_bytes(1536 * 1024), "1.5 MiB");
+        assert_eq!(human_bytes(141 * 1024 * 1024 * 1024), "141.0 GiB");
+        assert_eq!(human_bytes(u64::MAX), "16384.0 PiB");
+    }
+}

@@ -1,0 +1,94 @@
+//! Housekeeping on either database, one statement text for both: the lease that keeps it to
+//! one instance at a time, and pruning by age in small batches. The indexes of migration 0004
+//! let a batch find its rows without scanning the table.
+
+use super::records::{DatabaseSize, Prunable};
+use super::sql::SqlStore;
+use super::{Housekeeping, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Takes a free or run-out lease, or renews one's own: the row is written only then.
+const TAKE_LEASE: &str = "
+    INSERT INTO maintenance_leases (task, holder, until) VALUES ($1, $2, $3)
+    ON CONFLICT (task) DO UPDATE SET holder = excluded.holder, until = excluded.until
+    WHERE maintenance_leases.holder = excluded.holder OR maintenance_leases.until <= $4";
+
+const END_LEASE: &str = "
+    UPDATE maintenance_leases SET until = $3 WHERE task = $1 AND holder = $2";
+
+/// The oldest first, so that an interrupted run leaves no hole behind it.
+const PRUNE_JOURNAL: &str = "
+    DELETE FROM journal WHERE id IN (
+        SELECT id FROM journal WHERE at < $1 ORDER BY at LIMIT $2)";
+
+/// Only what was delivered: a pending notice is still owed to a chat and a failed one waits for
+/// an operator, whatever their age.
+const PRUNE_SENT_NOTICES: &str = "
+    DELETE FROM outbox WHERE id IN (
+        SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 ORDER BY sent_at LIMIT $2)";
+
+on_either_database! {
+    #[async_trait]
+    impl Housekeeping for SqlStore<DB> {
+        async fn take_lease(
+            &self,
+            task: &str,
+            holder: &str,
+            now: DateTime<Utc>,
+            until: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            let done = sqlx::query(TAKE_LEASE)
+                .bind(task)
+                .bind(holder)
+                .bind(until)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+            Ok(DB::rows_affected(&done) > 0)
+        }
+
+        async fn end_lease(
+            &self,
+            task: &str,
+            holder: &str,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(END_LEASE)
+                .bind(task)
+                .bind(holder)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        }
+
+        async fn prune(
+            &self,
+            what: Prunable,
+            before: DateTime<Utc>,
+            limit: u32,
+        ) -> Result<u64, StoreError> {
+            let statement = match what {
+                Prunable::Journal => PRUNE_JOURNAL,
+                Prunable::SentNotices => PRUNE_SENT_NOTICES,
+            };
+            let done = sqlx::query(statement)
+                .bind(before)
+                .bind(i64::from(limit))
+                .execute(&self.pool)
+                .await?;
+            Ok(DB::rows_affected(&done))
+        }
+
+        async fn tidy(&self) -> Result<(), StoreError> {
+            DB::tidy(&self.pool).await
+        }
+
+        async fn compact(&self) -> Result<(DatabaseSize, DatabaseSize), StoreError> {
+            let before = DB::size(&self.pool).await?;
+            DB::compact(&self.pool).await?;
+            Ok((before, DB::size(&self.pool).await?))
+        }
+    }
+}
