@@ -1,6 +1,7 @@
 //! The operator's command line. Every command reads the same configuration as
 //! `serve`; with `--json` it prints one JSON document on stdout.
 
+mod backup;
 mod imports;
 mod order;
 
@@ -76,6 +77,9 @@ pub enum Command {
         #[command(subcommand)]
         command: JournalCommand,
     },
+    /// A consistent, integrity-checked copy of the SQLite database, taken while `serve` runs
+    /// (exit 2 on PostgreSQL: use pg_dump or PITR).
+    Backup(backup::BackupArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => return app::serve(config).await,
         Command::Notify => return app::notify(config).await,
+        Command::Backup(args) => return backup::run(&config, &args, cli.json).await,
         _ => {}
     }
     let store = app::open_store(&config).await?;
@@ -218,8 +223,8 @@ struct Output {
 
 async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output> {
     Ok(match command {
-        Command::Serve | Command::Notify => {
-            bail!("serve and notify are handled before the database is opened")
+        Command::Serve | Command::Notify | Command::Backup(_) => {
+            bail!("serve, notify and backup are handled before the database is opened")
         }
         Command::Migrate => Output {
             json: json!({"migrated": true}),
