@@ -13,9 +13,11 @@
 //! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables; [`telemetry`]
 //! owns logs and metrics; [`housekeeping`] prunes old journal rows and sent notices and keeps
 //! SQLite's log in bounds; [`app`] wires store, router and shutdown; [`cli`] is the operator's
-//! command line. `ARCHITECTURE.md` has the one-page map.
+//! command line, and [`backup`] its consistent copy of the SQLite file while it serves.
+//! `ARCHITECTURE.md` has the one-page map.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod domain;

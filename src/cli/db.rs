@@ -8,6 +8,7 @@ use crate::notify::SystemClock;
 use crate::store::{DatabaseSize, DatabaseStats, Store};
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
+use indicatif::HumanBytes;
 use serde_json::json;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -109,42 +110,12 @@ fn stats_output(stats: &DatabaseStats) -> anyhow::Result<Output> {
 }
 
 fn size_text(size: &DatabaseSize) -> String {
-    let mut text = human_bytes(size.bytes);
+    let mut text = HumanBytes(size.bytes).to_string();
     if let Some(wal) = size.wal_bytes {
-        text.push_str(&format!(" + {} write-ahead log", human_bytes(wal)));
+        text.push_str(&format!(" + {} write-ahead log", HumanBytes(wal)));
     }
     if let Some(free) = size.free_bytes {
-        text.push_str(&format!(" ({} of it free pages)", human_bytes(free)));
+        text.push_str(&format!(" ({} of it free pages)", HumanBytes(free)));
     }
     text
-}
-
-/// Bytes as an operator reads them: 1023 B, 1.5 MiB.
-pub(super) fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_bytes;
-
-    #[test]
-    fn sizes_read_as_an_operator_reads_them() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1024), "1.0 KiB");
-        assert_eq!(human_bytes(1536 * 1024), "1.5 MiB");
-        assert_eq!(human_bytes(141 * 1024 * 1024 * 1024), "141.0 GiB");
-        assert_eq!(human_bytes(u64::MAX), "16384.0 PiB");
-    }
 }

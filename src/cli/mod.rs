@@ -1,9 +1,11 @@
 //! The operator's command line. Every command reads the same configuration as
 //! `serve`; with `--json` it prints one JSON document on stdout.
 
+mod backup;
 mod db;
 mod imports;
 mod order;
+mod values;
 
 use imports::{read_catalog_csv, read_stock_csv};
 use order::{order_by_either, order_output};
@@ -16,8 +18,7 @@ use crate::store::{
 };
 use crate::telemetry;
 use anyhow::bail;
-use clap::builder::PossibleValue;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -82,6 +83,9 @@ pub enum Command {
         #[command(subcommand)]
         command: db::DbCommand,
     },
+    /// A consistent, integrity-checked copy of the SQLite database, taken while `serve` runs
+    /// (exit 2 on PostgreSQL: use pg_dump or PITR).
+    Backup(backup::BackupArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,27 +170,6 @@ pub enum JournalCommand {
     },
 }
 
-/// `--status` values are the texts the store keeps, each list spelled once by its enum.
-impl ValueEnum for Status {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Status::ALL
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
-}
-
-impl ValueEnum for OutboxStatus {
-    fn value_variants<'a>() -> &'a [Self] {
-        &OutboxStatus::ALL
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
-}
-
 /// A failure with its own exit status (other failures exit with 1).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -205,6 +188,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => return app::serve(config).await,
         Command::Notify => return app::notify(config).await,
+        Command::Backup(args) => return backup::run(&config, &args, cli.json).await,
         _ => {}
     }
     let store = app::open_store(&config).await?;
@@ -227,8 +211,8 @@ struct Output {
 
 async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output> {
     Ok(match command {
-        Command::Serve | Command::Notify | Command::Db { .. } => {
-            bail!("serve, notify and db are handled apart")
+        Command::Serve | Command::Notify | Command::Backup(_) | Command::Db { .. } => {
+            bail!("serve, notify, backup and db are handled apart")
         }
         Command::Migrate => Output {
             json: json!({"migrated": true}),

@@ -8,6 +8,7 @@ mod harness;
 mod served_binary;
 
 mod auth;
+mod backup;
 mod bad_input;
 mod cancellation;
 mod concurrency;
