@@ -1,5 +1,6 @@
-//! Wiring: store, router, listener and shutdown. The caller owns the listener and the shutdown
-//! token, so tests bind port 0 and stop the service without signals.
+//! Wiring: store, router, notice worker, housekeeping, listener and shutdown. The caller owns
+//! the listener and the shutdown token, so tests bind port 0 and stop the service without
+//! signals.
 
 use crate::config::Config;
 use crate::housekeeping::Housekeeper;

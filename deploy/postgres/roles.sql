@@ -11,7 +11,8 @@
 --                           as it (orders-hook-migrate.service). Nothing else should log in as it.
 --   sbermarket_orders_hook  the service user SberMarketOrdersHook: every `orders-hook serve` /
 --                           `orders-hook notify` instance. SELECT, INSERT, UPDATE on the tables
---                           and USAGE, SELECT on their sequences. No DELETE, no TRUNCATE, no
+--                           and USAGE, SELECT on their sequences; DELETE on `journal` and
+--                           `outbox` alone, for retention (README, "Retention"). No TRUNCATE, no
 --                           CREATE, no DDL: it owns nothing, so it can drop or alter nothing.
 --
 -- Passwords are NOT set here (they would land in shell history and logs). Set them separately:
@@ -84,3 +85,19 @@ ALTER DEFAULT PRIVILEGES FOR ROLE orders_hook_owner IN SCHEMA public
 
 GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO sbermarket_orders_hook;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO sbermarket_orders_hook;
+
+-- 5. Retention: the service deletes journal rows and sent notices past their keeping time, and
+--    may delete from those two tables and no other (orders, history and the stock ledger are
+--    business records). Run before `orders-hook migrate`, the tables are not there yet, and
+--    migration 0004 makes the same grant.
+
+DO $$
+BEGIN
+    IF to_regclass('public.journal') IS NOT NULL THEN
+        GRANT DELETE ON journal TO sbermarket_orders_hook;
+    END IF;
+    IF to_regclass('public.outbox') IS NOT NULL THEN
+        GRANT DELETE ON outbox TO sbermarket_orders_hook;
+    END IF;
+END
+$$;

@@ -156,11 +156,15 @@ on_either_database! {
 
 on_either_database! {
     impl SqlStore<DB> {
-        /// How many journal rows there are, and when the oldest was written.
+        /// About how many journal rows there are, and when the oldest was written, for every
+        /// scrape: both read an index's ends, never the table. The rows are the span of ids
+        /// kept, exact while ids run without gaps (retention deletes from the oldest end; only
+        /// a PostgreSQL transaction that rolled back leaves a gap); `stats` counts exactly.
         async fn journal_extent(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
-            let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM journal")
-                .fetch_one(&self.pool)
-                .await?;
+            let rows: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM journal")
+                    .fetch_one(&self.pool)
+                    .await?;
             let oldest: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT MIN(at) FROM journal")
                 .fetch_one(&self.pool)
                 .await?;

@@ -12,6 +12,7 @@ mod backup;
 mod bad_input;
 mod cancellation;
 mod concurrency;
+mod database_upkeep;
 mod deadline;
 mod hostile;
 mod hostile_connections;

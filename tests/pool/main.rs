@@ -15,6 +15,7 @@
 mod fake_telegram;
 mod marketplace;
 mod pool;
+mod privileges;
 
 use fake_telegram::{FakeTelegram, Reply};
 use marketplace::{Marketplace, Tally};
@@ -66,6 +67,8 @@ async fn a_pool_behind_nginx_keeps_every_guarantee_through_a_kill_and_a_database
     let Some(nginx_binary) = pool::nginx_binary() else {
         return;
     };
+    // It stops and starts the cluster: the other tests of this binary wait.
+    let _alone = pool::CLUSTER_IN_USE.lock().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let database = cluster.prepare_database().await;
     let fake = FakeTelegram::start().await;

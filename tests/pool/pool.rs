@@ -9,7 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const DEPLOY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy");
-const SERVICE_ROLE: &str = "sbermarket_orders_hook";
+/// The tests of this binary restart the cluster or read it whole: one at a time.
+pub static CLUSTER_IN_USE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub const SERVICE_ROLE: &str = "sbermarket_orders_hook";
 const OWNER_ROLE: &str = "orders_hook_owner";
 const INSTANCES: usize = 3;
 
@@ -152,7 +155,7 @@ impl Cluster {
 }
 
 /// The same database URL, logging in as `role` (the test cluster trusts loopback).
-fn as_role(url: &str, role: &str) -> String {
+pub fn as_role(url: &str, role: &str) -> String {
     url.replacen("://postgres@", &format!("://{role}@"), 1)
 }
 
