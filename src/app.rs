@@ -3,6 +3,7 @@
 //! signals.
 
 use crate::config::Config;
+use crate::console::{self, ConsoleState, changes::Changes};
 use crate::housekeeping::Housekeeper;
 use crate::http::{self, AppState, auth::TokenSet};
 use crate::notify::{BotApi, SystemClock, Worker};
@@ -16,9 +17,12 @@ use tokio_util::sync::CancellationToken;
 /// A started service.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The console's listener (and `/metrics`), when `console_listen` is set.
+    pub console_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     pub shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
+    console: Option<tokio::task::JoinHandle<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
 }
@@ -40,6 +44,9 @@ impl Running {
             worker.await.context("notice worker")?;
         }
         self.housekeeping.await.context("housekeeping")?;
+        if let Some(console) = self.console {
+            console.await.context("console")?;
+        }
         served?;
         Ok(())
     }
@@ -74,9 +81,23 @@ pub async fn start(
         let shutdown = shutdown.clone();
         tokio::spawn(async move { housekeeper.run(shutdown).await })
     };
+    let changes = Changes::default();
+    let (console_addr, console) = match &config.console.listen {
+        Some(listen) => {
+            let (addr, task) =
+                start_console(config, listen, &store, changes.clone(), shutdown.clone()).await?;
+            (Some(addr), Some(task))
+        }
+        None => {
+            tracing::info!(
+                "the console is off (ORDERS_HOOK_CONSOLE_LISTEN is empty): no /metrics either"
+            );
+            (None, None)
+        }
+    };
     let state = AppState {
         ingest: store.clone(),
-        reads: store.clone(),
+        changes,
         rules: Arc::new(config.rules.clone()),
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
         deadline: config.request_deadline,
@@ -100,12 +121,50 @@ pub async fn start(
     );
     Ok(Running {
         addr,
+        console_addr,
         store,
         shutdown,
         task,
+        console,
         worker,
         housekeeping,
     })
+}
+
+/// Binds the console's listener and serves it until `shutdown`.
+async fn start_console(
+    config: &Config,
+    listen: &str,
+    store: &Arc<dyn Store>,
+    changes: Changes,
+    shutdown: CancellationToken,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind(listen).await.with_context(|| {
+        format!("listen on {listen} for the console (ORDERS_HOOK_CONSOLE_LISTEN)")
+    })?;
+    let addr = listener.local_addr()?;
+    let state = ConsoleState::new(
+        store.clone(),
+        &config.console,
+        &config.rules.routing,
+        changes,
+        config.request_deadline,
+        shutdown.clone(),
+    );
+    if state.grants.is_empty() {
+        tracing::warn!(
+            "no console tokens (ORDERS_HOOK_CONSOLE_TOKENS_FILE): only a store's one-time link \
+             signs anybody in"
+        );
+    }
+    let task = tokio::spawn(http::server::serve(
+        listener,
+        console::router(state),
+        config.server,
+        shutdown,
+    ));
+    tracing::info!(%addr, "the console is serving");
+    Ok((addr, task))
 }
 
 /// The configured database, brought up to date; every command starts here.

@@ -20,6 +20,7 @@ pub mod app;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod housekeeping;
 pub mod http;

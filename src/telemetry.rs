@@ -46,6 +46,8 @@ pub mod names {
     pub const PRUNED_ROWS: &str = "orders_hook_pruned_rows_total";
     /// Time one pruning batch held the database.
     pub const PRUNE_BATCH_DURATION: &str = "orders_hook_prune_batch_seconds";
+    /// Console sign-ins refused (an unknown token, a stale form, a used or revoked link).
+    pub const CONSOLE_SIGNIN_REFUSED: &str = "orders_hook_console_signin_refused_total";
 }
 
 /// Starts logging once per process; later calls (tests) keep the first subscriber.

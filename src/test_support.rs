@@ -143,6 +143,7 @@ pub async fn serve_for_bench(
     let env = std::collections::HashMap::from([
         ("ORDERS_HOOK_DATABASE_URL", url),
         ("ORDERS_HOOK_CLIENT_TOKENS", token.to_owned()),
+        ("ORDERS_HOOK_CONSOLE_LISTEN", "127.0.0.1:0".to_owned()),
     ]);
     let config =
         crate::config::Config::load_with(Some(&config_path), &|name| env.get(name).cloned())

@@ -110,6 +110,11 @@ keys! {
     housekeeping_every_minutes: u64,
     prune_batch_rows: u64,
     prune_pause_ms: u64,
+    console_listen: String,
+    console_tokens_file: Option<PathBuf>,
+    console_session_hours: u64,
+    console_secure_cookie: bool,
+    console_public_url: Option<String>,
 }
 
 static DEFAULT_VALUES: LazyLock<Values> = LazyLock::new(|| {

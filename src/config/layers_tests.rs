@@ -44,6 +44,11 @@ const CONTRACT: &[(&str, &str)] = &[
     ),
     ("prune_batch_rows", "ORDERS_HOOK_PRUNE_BATCH_ROWS"),
     ("prune_pause_ms", "ORDERS_HOOK_PRUNE_PAUSE_MS"),
+    ("console_listen", "ORDERS_HOOK_CONSOLE_LISTEN"),
+    ("console_tokens_file", "ORDERS_HOOK_CONSOLE_TOKENS_FILE"),
+    ("console_session_hours", "ORDERS_HOOK_CONSOLE_SESSION_HOURS"),
+    ("console_secure_cookie", "ORDERS_HOOK_CONSOLE_SECURE_COOKIE"),
+    ("console_public_url", "ORDERS_HOOK_CONSOLE_PUBLIC_URL"),
 ];
 
 #[test]
@@ -104,6 +109,9 @@ fn each_variable_sets_its_key() {
     let secret = dir.path().join("secret");
     std::fs::write(&secret, "s3cret\n").unwrap();
     let secret = secret.to_str().unwrap();
+    let console = dir.path().join("console-tokens");
+    std::fs::write(&console, "operator 0123456789abcdef0123 Оператор\n").unwrap();
+    let console = console.to_str().unwrap();
     let values = [
         ("ORDERS_HOOK_LISTEN", "0.0.0.0:9000"),
         ("ORDERS_HOOK_DATABASE_URL", "sqlite://other.db"),
@@ -130,6 +138,11 @@ fn each_variable_sets_its_key() {
         ("ORDERS_HOOK_HOUSEKEEPING_EVERY_MINUTES", "1"),
         ("ORDERS_HOOK_PRUNE_BATCH_ROWS", "50"),
         ("ORDERS_HOOK_PRUNE_PAUSE_MS", "0"),
+        ("ORDERS_HOOK_CONSOLE_LISTEN", "127.0.0.1:9999"),
+        ("ORDERS_HOOK_CONSOLE_TOKENS_FILE", console),
+        ("ORDERS_HOOK_CONSOLE_SESSION_HOURS", "12"),
+        ("ORDERS_HOOK_CONSOLE_SECURE_COOKIE", "false"),
+        ("ORDERS_HOOK_CONSOLE_PUBLIC_URL", "https://console.example"),
     ];
     let covered: Vec<String> = values.iter().map(|(name, _)| name.to_string()).collect();
     let every: Vec<String> = keys::KEYS.iter().map(|key| keys::variable(key)).collect();

@@ -21,6 +21,7 @@ mod tests;
 pub use error::ConfigError;
 pub use secret::Secret;
 
+use crate::console::ConsoleSettings;
 use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;
 use crate::notify::NotifySettings;
@@ -52,6 +53,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Retention and SQLite's upkeep.
     pub housekeeping: HousekeepingSettings,
+    /// The console's listener, sign-in tokens and session.
+    pub console: ConsoleSettings,
     pub store_options: StoreOptions,
     pub rules: Rules,
 }

@@ -4,6 +4,7 @@
 
 use super::error::{ConfigError, read_named};
 use super::keys::{Env, Values, variable};
+use crate::console::grant::{Grant, parse_grants};
 use std::fmt;
 
 /// A value that must never reach a log line.
@@ -29,6 +30,7 @@ impl fmt::Debug for Secret {
 pub(super) struct Secrets {
     pub client_tokens: Vec<Secret>,
     pub telegram_bot_token: Option<Secret>,
+    pub console_grants: Vec<Grant>,
 }
 
 impl Secrets {
@@ -36,8 +38,22 @@ impl Secrets {
         Ok(Secrets {
             client_tokens: client_tokens(values, env)?,
             telegram_bot_token: telegram_bot_token(values, env)?,
+            console_grants: console_grants(values)?,
         })
     }
+}
+
+/// The console's sign-in tokens: from their file only.
+fn console_grants(values: &Values) -> Result<Vec<Grant>, ConfigError> {
+    let Some(path) = &values.console_tokens_file else {
+        return Ok(Vec::new());
+    };
+    let name = variable("console_tokens_file");
+    let text = read_named(name.clone(), path)?;
+    parse_grants(&text).map_err(|why| ConfigError::Invalid {
+        name,
+        why: format!("{}: {why}", path.display()),
+    })
 }
 
 /// The variable's tokens and the file's together: during a rotation both may be in use.

@@ -5,6 +5,7 @@ use super::error::ConfigError;
 use super::keys::{KEYS, Values, variable};
 use super::secret::Secrets;
 use super::{Config, LogFormat};
+use crate::console::ConsoleSettings;
 use crate::domain::{Routing, Settings};
 use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;
@@ -41,6 +42,11 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         housekeeping_every_minutes,
         prune_batch_rows,
         prune_pause_ms,
+        console_listen,
+        console_tokens_file: _,
+        console_session_hours,
+        console_secure_cookie,
+        console_public_url,
         stores,
     } = values;
 
@@ -129,6 +135,26 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         pause: Duration::from_millis(within("prune_pause_ms", prune_pause_ms, 0..=60_000)?),
     };
 
+    let console = ConsoleSettings {
+        listen: Some(console_listen.trim().to_owned()).filter(|listen| !listen.is_empty()),
+        grants: secrets.console_grants,
+        session: Duration::from_secs(
+            3600 * within("console_session_hours", console_session_hours, 1..=24 * 90)?,
+        ),
+        secure_cookie: console_secure_cookie,
+        public_url: console_public_url
+            .map(|url| url.trim().trim_end_matches('/').to_owned())
+            .filter(|url| !url.is_empty()),
+    };
+    if let Some(url) = &console.public_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(invalid(
+            "console_public_url",
+            format!("{url:?}: must start with https:// (or http://)"),
+        ));
+    }
+
     let request_deadline = Duration::from_millis(request_deadline_ms);
     let telegram_timeout = Duration::from_millis(telegram_timeout_ms);
     Ok(Config {
@@ -159,6 +185,7 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         },
         log_format,
         housekeeping,
+        console,
         store_options: StoreOptions {
             // The database must answer within the deadline, or the request is answered 503.
             acquire_timeout: request_deadline,

@@ -1,7 +1,8 @@
-//! `/healthz` (the process answers), `/readyz` (the database answers), `/metrics` (Prometheus).
+//! `/healthz` (the process answers), `/readyz` (the database answers), and the Prometheus text
+//! that the console's listener serves at `/metrics`.
 
 use super::AppState;
-use crate::store::{Gauges, OutboxStatus};
+use crate::store::{Gauges, OutboxStatus, ReadSide};
 use crate::telemetry::{self, names};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -26,13 +27,15 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text: the process's metrics, then the gauges the database holds. Served on the
+/// console's listener (`console::router`), not the hook's.
+pub async fn metrics_response(reads: &dyn ReadSide, deadline: std::time::Duration) -> Response {
     let handle = telemetry::metrics();
     handle.run_upkeep();
     let mut text = handle.render();
     // Gauges that live in the database are read at scrape time and rendered for this instance
     // alone; when the database is slow they are left out rather than shown stale.
-    match tokio::time::timeout(state.deadline, state.reads.gauges()).await {
+    match tokio::time::timeout(deadline, reads.gauges()).await {
         Ok(Ok(gauges)) => text.push_str(&database_gauges(&gauges)),
         Ok(Err(error)) => tracing::warn!(error = %error, "metrics: database gauges not read"),
         Err(_) => tracing::warn!("metrics: database gauges not read in time"),

@@ -4,6 +4,7 @@
 use super::auth::CLIENT_TOKEN_HEADER;
 use super::error::ApiError;
 use super::{AppState, BODY_LIMIT};
+use crate::console::changes::OrderChange;
 use crate::domain::{EventKind, Outcome};
 use crate::ingest::journal::Request;
 use crate::ingest::{self, Applied, Ingested};
@@ -211,6 +212,12 @@ fn answer(state: &AppState, seen: &Request, applied: Applied) -> Response {
     }
     if !decision.notices.is_empty() {
         state.outbox_committed.notify_one();
+    }
+    if let Some(document) = &decision.document {
+        state.changes.publish(OrderChange {
+            store_id: document.store_id.as_ref().map(|id| id.as_str().to_owned()),
+            order_id: document.original_order_id.as_str().to_owned(),
+        });
     }
     tracing::info!(
         event = seen.event_label(),

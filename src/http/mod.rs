@@ -1,4 +1,5 @@
-//! The HTTP shell: the hook, health and metrics. No order rule lives here.
+//! The HTTP shell of the hook's listener: the hook and health. No order rule lives here (the
+//! console has its own listener, `crate::console`).
 
 pub mod auth;
 pub mod error;
@@ -6,7 +7,7 @@ pub mod health;
 pub mod hook;
 pub mod server;
 
-use crate::store::{IngestStore, ReadSide, Rules};
+use crate::store::{IngestStore, Rules};
 use auth::TokenSet;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,8 +30,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     /// The hook's role: one event's transaction, the journal, readiness.
     pub ingest: Arc<dyn IngestStore>,
-    /// `/metrics` reads the gauges that live in the database.
-    pub reads: Arc<dyn ReadSide>,
+    /// Told of every committed change of an order document, for the console's live boards.
+    pub changes: crate::console::changes::Changes,
     pub rules: Arc<Rules>,
     pub tokens: Arc<TokenSet>,
     pub deadline: Duration,
@@ -76,7 +77,6 @@ pub fn router(state: AppState, hook_path: &str) -> Router {
     router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
         // After every route: it reaches only the routes added before it.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

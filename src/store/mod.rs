@@ -4,6 +4,7 @@
 #[macro_use]
 mod sql_bounds;
 mod columns;
+pub mod console;
 pub mod delivery;
 mod dialect;
 mod event_tx;
@@ -12,6 +13,7 @@ pub mod reachability;
 pub mod records;
 mod roles;
 mod sql;
+mod sql_console;
 mod sql_event;
 mod sql_housekeeping;
 mod sql_operations;
@@ -20,7 +22,9 @@ pub mod sqlite;
 pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};
 pub use event_tx::EventTx;
 pub use records::*;
-pub use roles::{Housekeeping, IngestStore, NoticeQueue, Operations, ReadSide, Store};
+pub use roles::{
+    ConsoleAccess, Housekeeping, IngestStore, NoticeQueue, Operations, ReadSide, Store,
+};
 
 use crate::domain::{Routing, Settings};
 use std::sync::Arc;

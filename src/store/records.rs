@@ -161,7 +161,7 @@ pub struct TableRows {
 
 /// Every table of the schema, for `db stats`. The test that compares it with the schema keeps
 /// it whole.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 11] = [
     "orders",
     "order_history",
     "order_numbers",
@@ -171,6 +171,8 @@ pub const TABLES: [&str; 9] = [
     "outbox",
     "journal",
     "maintenance_leases",
+    "console_links",
+    "console_sessions",
 ];
 
 /// What retention deletes: request logs and delivered notices, never business records (orders,

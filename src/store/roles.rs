@@ -3,6 +3,7 @@
 //! per-order advisory lock), and the database's unique keys do the deduplication. A caller takes
 //! the role it uses, so a test double fakes that role alone.
 
+use super::console::{Link, NewLink, NewSession, Session};
 use super::delivery::{ClaimedNotice, NoticeClaim, Requeue, Settlement};
 use super::event_tx::EventTx;
 use super::records::*;
@@ -129,10 +130,44 @@ pub trait Housekeeping: Send + Sync {
     async fn compact(&self) -> Result<(DatabaseSize, DatabaseSize), StoreError>;
 }
 
+/// What the console's sign-in needs: sessions and the operator's one-time links for a store.
+/// Secrets come and go as digests.
+#[async_trait]
+pub trait ConsoleAccess: Send + Sync {
+    async fn open_session(&self, session: &NewSession) -> Result<(), StoreError>;
+
+    /// The session, if it has not ended or run out by `now`.
+    async fn session(
+        &self,
+        id_digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError>;
+
+    async fn end_session(&self, id_digest: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    async fn create_link(&self, link: &NewLink) -> Result<i64, StoreError>;
+
+    /// Uses a link up: the link, if it was unused, unrevoked and unexpired at `now`.
+    async fn redeem_link(
+        &self,
+        code_digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Link>, StoreError>;
+
+    /// Revokes a link and ends the sessions it opened; false when it was revoked already.
+    async fn revoke_link(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Every link, newest first.
+    async fn links(&self) -> Result<Vec<Link>, StoreError>;
+}
+
 /// A whole database, as `open` returns it: the wiring hands each caller its role.
 pub trait Store:
-    IngestStore + NoticeQueue + ReadSide + Operations + Housekeeping + 'static
+    IngestStore + NoticeQueue + ReadSide + Operations + Housekeeping + ConsoleAccess + 'static
 {
 }
 
-impl<T: IngestStore + NoticeQueue + ReadSide + Operations + Housekeeping + 'static> Store for T {}
+impl<T> Store for T where
+    T: IngestStore + NoticeQueue + ReadSide + Operations + Housekeeping + ConsoleAccess + 'static
+{
+}

@@ -32,6 +32,8 @@ macro_rules! on_either_database {
             for<'r> $crate::store::records::OutboxRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::store::records::JournalRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::store::delivery::ClaimedNotice: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::store::console::Session: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::store::console::Link: sqlx::FromRow<'r, DB::Row>,
         {
             $($body)*
         }

@@ -46,7 +46,7 @@ async fn db_stats_and_metrics_show_the_size_and_the_journal(backend: Backend) {
         "{text}"
     );
 
-    let (_, metrics) = app.get("/metrics").await;
+    let metrics = app.metrics().await;
     for expected in [
         "orders_hook_database_bytes{part=\"file\"} ",
         "orders_hook_journal_rows 1\n",

@@ -20,8 +20,17 @@ store_chat = "-1001"
 pickers_chat = "-1002"
 "#;
 
+/// The console's sign-in tokens of every test app (`console_tokens_file`).
+pub const OPERATOR_TOKEN: &str = "operator-token-0123456789";
+/// Store 77-001's token.
+pub const STORE_TOKEN: &str = "store-77-001-token-0123456789";
+/// Store 77-002's token: another store.
+pub const OTHER_STORE_TOKEN: &str = "store-77-002-token-0123456789";
+
 pub struct TestApp {
     pub base: String,
+    /// The console's listener (and `/metrics`).
+    pub console_base: String,
     pub client: reqwest::Client,
     pub database_url: String,
     pub config_path: PathBuf,
@@ -57,15 +66,33 @@ impl TestApp {
         let database_url = fresh_database(backend, dir.path()).await?;
         let config_path = dir.path().join("orders-hook.toml");
         std::fs::write(&config_path, routing).expect("write config");
+        let console_tokens = dir.path().join("console-tokens");
+        std::fs::write(
+            &console_tokens,
+            format!(
+                "operator {OPERATOR_TOKEN} Дежурный оператор\n\
+                 store:77-001 {STORE_TOKEN} Лесная, планшет\n\
+                 store:77-002 {OTHER_STORE_TOKEN} Садовая, планшет\n"
+            ),
+        )
+        .expect("write console tokens");
         let env: HashMap<String, String> = HashMap::from([
             ("ORDERS_HOOK_DATABASE_URL".into(), database_url.clone()),
             (
                 "ORDERS_HOOK_CLIENT_TOKENS".into(),
                 format!("{TOKEN},{ROTATED_TOKEN}"),
             ),
+            // A free port of its own: tests run side by side.
+            ("ORDERS_HOOK_CONSOLE_LISTEN".into(), "127.0.0.1:0".into()),
+            ("ORDERS_HOOK_CONSOLE_SECURE_COOKIE".into(), "false".into()),
+            (
+                "ORDERS_HOOK_CONSOLE_TOKENS_FILE".into(),
+                console_tokens.display().to_string(),
+            ),
         ]);
         let mut app = TestApp {
             base: String::new(),
+            console_base: String::new(),
             client: reqwest::Client::new(),
             database_url,
             config_path,
@@ -95,6 +122,10 @@ impl TestApp {
         .await
         .expect("start service");
         self.base = format!("http://{}", running.addr);
+        self.console_base = running
+            .console_addr
+            .map(|addr| format!("http://{addr}"))
+            .unwrap_or_default();
         self.running = Some(running);
     }
 
@@ -133,6 +164,18 @@ impl TestApp {
         let response = request.send().await.expect("hook request");
         let status = response.status().as_u16();
         (status, response.text().await.expect("hook answer"))
+    }
+
+    /// `/metrics`, from the console's listener.
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .client
+            .get(format!("{}/metrics", self.console_base))
+            .send()
+            .await
+            .expect("GET /metrics");
+        assert_eq!(response.status(), 200, "/metrics on the console's listener");
+        response.text().await.expect("metrics text")
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {

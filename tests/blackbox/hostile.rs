@@ -530,7 +530,7 @@ async fn a_panic_is_answered_as_json_journaled_and_the_service_goes_on(backend: 
     };
     let state = AppState {
         ingest: Arc::new(PanickingIngest { inner: app.store() }),
-        reads: app.store(),
+        changes: Default::default(),
         rules: Arc::new(Rules::default()),
         tokens: Arc::new(TokenSet::new(&[Secret::new(TOKEN)])),
         deadline: Duration::from_secs(4),

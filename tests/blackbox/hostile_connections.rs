@@ -232,7 +232,9 @@ async fn unknown_paths_and_methods_answer_the_json_error(backend: Backend) {
         ("GET", "/nope", 404, "not_found"),
         ("POST", "/nope", 404, "not_found"),
         ("POST", "/healthz", 405, "method_not_allowed"),
-        ("DELETE", "/metrics", 405, "method_not_allowed"),
+        ("DELETE", "/readyz", 405, "method_not_allowed"),
+        // `/metrics` lives on the console's listener now.
+        ("GET", "/metrics", 404, "not_found"),
         // The hook's own refusal, for comparison: the same shape.
         ("GET", HOOK, 405, "method_not_allowed"),
     ] {

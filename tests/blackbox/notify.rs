@@ -96,7 +96,7 @@ async fn a_new_order_reaches_both_chats_with_the_right_text(backend: Backend) {
         sent.iter()
             .all(|row| row.telegram_message_id.is_some() && row.sent_at.is_some())
     );
-    let (_, metrics) = app.get("/metrics").await;
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("orders_hook_outbox_messages{status=\"sent\"} 2"),
         "{metrics}"

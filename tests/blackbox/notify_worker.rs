@@ -578,7 +578,7 @@ async fn a_notice_sent_again_after_its_worker_died_is_marked_as_a_possible_repea
         sent.iter().all(|row| !row.text.starts_with("⚠️")),
         "{sent:?}"
     );
-    let (_, metrics) = app.get("/metrics").await;
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("orders_hook_notices_possible_repeats_total"),
         "{metrics}"

@@ -142,6 +142,7 @@ fn serve_without_a_token_refuses_to_start_and_says_what_to_set() {
             format!("sqlite://{}/x.db", dir.path().display()),
         )
         .env("ORDERS_HOOK_LISTEN", "127.0.0.1:0")
+        .env("ORDERS_HOOK_CONSOLE_LISTEN", "127.0.0.1:0")
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -177,6 +178,7 @@ async fn tokens_never_reach_the_logs() {
             format!("sqlite://{}/x.db", dir.path().display()),
         )
         .env("ORDERS_HOOK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ORDERS_HOOK_CONSOLE_LISTEN", "127.0.0.1:0")
         .env("ORDERS_HOOK_CLIENT_TOKENS_FILE", &tokens)
         .env("ORDERS_HOOK_CONFIG", &config)
         .env("ORDERS_HOOK_TELEGRAM_API_URL", &fake.base)

@@ -32,6 +32,7 @@ impl ServedBinary {
                 format!("sqlite://{}/x.db", dir.display()),
             )
             .env("ORDERS_HOOK_LISTEN", addr.to_string())
+            .env("ORDERS_HOOK_CONSOLE_LISTEN", "127.0.0.1:0")
             .env("ORDERS_HOOK_CLIENT_TOKENS", TOKEN)
             .env("RUST_LOG", "trace")
             .stdout(std::process::Stdio::null())

@@ -255,6 +255,7 @@ impl Pool {
             .arg("serve")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env("ORDERS_HOOK_LISTEN", format!("127.0.0.1:{}", instance.port))
+            .env("ORDERS_HOOK_CONSOLE_LISTEN", "127.0.0.1:0")
             .env("ORDERS_HOOK_NOTIFY", instance.notify.to_string())
             .stdout(Stdio::null())
             .stderr(log)

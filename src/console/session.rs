@@ -1,0 +1,187 @@
+//! The sign-in cookie and who it signs in. The cookie holds 32 random bytes; the database keeps
+//! only their digest, with the role, the display name, the CSRF token and the expiry. Every
+//! POST carries the session's CSRF token in its form.
+
+use super::ConsoleState;
+use super::grant::{Role, digest_hex};
+use crate::store::console::NewSession;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use subtle::ConstantTimeEq;
+
+pub const COOKIE: &str = "oh_console";
+
+/// Who is signed in, on this request.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub role: Role,
+    pub name: String,
+    /// Put in every form this viewer posts.
+    pub csrf: String,
+    /// The session's digest, to end it.
+    pub session: String,
+}
+
+/// Why a signed-in viewer is turned away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// A POST without this session's CSRF token.
+    StaleForm,
+    /// Another store's page, or an operator's page or action.
+    NotYours,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::StaleForm => (
+                StatusCode::FORBIDDEN,
+                "the form is stale: reload the page and try again",
+            )
+                .into_response(),
+            Refused::NotYours => super::page::forbidden(),
+        }
+    }
+}
+
+impl Viewer {
+    /// Refuses a POST whose form does not carry this session's CSRF token.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), Refused> {
+        if bool::from(self.csrf.as_bytes().ct_eq(sent.as_bytes())) {
+            Ok(())
+        } else {
+            tracing::warn!(viewer = ?self.name, "console POST refused: missing or wrong CSRF token");
+            Err(Refused::StaleForm)
+        }
+    }
+
+    /// Refuses anyone but the operator.
+    pub fn require_operator(&self) -> Result<(), Refused> {
+        if self.role.is_operator() {
+            Ok(())
+        } else {
+            Err(Refused::NotYours)
+        }
+    }
+
+    /// Refuses a store's viewer on another store's page.
+    pub fn require_store(&self, store_id: Option<&str>) -> Result<(), Refused> {
+        if self.role.sees(store_id) {
+            Ok(())
+        } else {
+            Err(Refused::NotYours)
+        }
+    }
+}
+
+/// A value of a cookie the request carries.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// A fresh secret: 32 random bytes as hex.
+pub fn secret() -> String {
+    rand::random::<[u8; 32]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A `Set-Cookie` value with the console's attributes.
+pub fn set_cookie(state: &ConsoleState, name: &str, value: &str, max_age_secs: u64) -> HeaderValue {
+    let secure = if state.settings.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("oh_console=; Max-Age=0"))
+}
+
+/// Opens a session for `role` and returns the cookie that carries it.
+pub async fn open(
+    state: &ConsoleState,
+    role: &Role,
+    name: &str,
+    link_id: Option<i64>,
+) -> Result<HeaderValue, Response> {
+    let id = secret();
+    let now = Utc::now();
+    let lasts = chrono::Duration::from_std(state.settings.session).unwrap_or_default();
+    let session = NewSession {
+        id_digest: digest_hex(id.as_bytes()),
+        role: role.as_text(),
+        name: name.to_owned(),
+        csrf: secret(),
+        link_id,
+        created_at: now,
+        expires_at: now + lasts,
+    };
+    state
+        .store
+        .open_session(&session)
+        .await
+        .map_err(|error| super::page::unavailable(&error))?;
+    Ok(set_cookie(
+        state,
+        COOKIE,
+        &id,
+        state.settings.session.as_secs(),
+    ))
+}
+
+impl FromRequestParts<ConsoleState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ConsoleState,
+    ) -> Result<Self, Self::Rejection> {
+        let signed_out = || {
+            // A page is sent to the sign-in; a board's fetch or event stream is told plainly.
+            if parts.headers.contains_key("x-console-fragment")
+                || parts
+                    .headers
+                    .get(header::ACCEPT)
+                    .is_some_and(|accept| accept.as_bytes().starts_with(b"text/event-stream"))
+            {
+                (StatusCode::UNAUTHORIZED, "signed out").into_response()
+            } else {
+                Redirect::to("/signin").into_response()
+            }
+        };
+        let Some(id) = cookie(&parts.headers, COOKIE) else {
+            return Err(signed_out());
+        };
+        let digest = digest_hex(id.as_bytes());
+        let session = state
+            .store
+            .session(&digest, Utc::now())
+            .await
+            .map_err(|error| super::page::unavailable(&error))?;
+        let Some(session) = session else {
+            return Err(signed_out());
+        };
+        let Some(role) = Role::from_text(&session.role) else {
+            return Err(signed_out());
+        };
+        Ok(Viewer {
+            role,
+            name: session.name,
+            csrf: session.csrf,
+            session: digest,
+        })
+    }
+}

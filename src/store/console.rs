@@ -1,0 +1,51 @@
+//! The console's sign-in records: sessions and one-time links, as the store keeps them. Their
+//! secrets arrive and are looked up as digests only.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A sign-in, as it is opened.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id_digest: String,
+    /// `operator` or `store:<id>` (`console::grant::Role::as_text`).
+    pub role: String,
+    pub name: String,
+    pub csrf: String,
+    pub link_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A sign-in still good at the time it was looked up.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Session {
+    pub role: String,
+    pub name: String,
+    pub csrf: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub code_digest: String,
+    pub store_id: String,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A one-time link, as the operator's page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct Link {
+    pub id: i64,
+    pub store_id: String,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
