@@ -234,3 +234,78 @@ async fn the_print_sheet_lists_every_line_and_the_phone(backend: Backend) {
     assert_eq!(store.get("/assets/print.js").await.0, 200);
     app.stop().await;
 }
+
+/// Opens `store`'s event stream of store 77-001.
+async fn open_events(
+    console: &ConsoleClient,
+) -> impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin {
+    let response = console
+        .client
+        .get(console.url("/stores/77-001/events"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .expect("the event stream");
+    assert_eq!(response.status().as_u16(), 200);
+    response.bytes_stream()
+}
+
+/// What a stream says within `within`.
+async fn heard_within(
+    stream: &mut (impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
+    within: Duration,
+) -> String {
+    let mut heard = String::new();
+    let _ = tokio::time::timeout(within, async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            heard.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    heard
+}
+
+/// Pool mode: an order taken by one instance reaches the boards that both instances serve,
+/// once each (the publisher hears its own `NOTIFY` and tells its boards nothing more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_board_on_another_instance_hears_the_live_change_once() {
+    let Some(first) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let second = first.spawn_beside().await;
+    let on_first = ConsoleClient::sign_in(&first, STORE_TOKEN).await;
+    let on_second = ConsoleClient::sign_in(&second, STORE_TOKEN).await;
+    let mut first_stream = open_events(&on_first).await;
+    let mut second_stream = open_events(&on_second).await;
+    // The listeners connect on their own time after start: wait until a change gets across.
+    let mut across = false;
+    for attempt in 0..30 {
+        let warmup = fixture_for("order.created", &format!("R-WARM-{attempt}"));
+        assert_eq!(first.post(&warmup).await.0, 200);
+        if heard_within(&mut second_stream, Duration::from_millis(300))
+            .await
+            .contains("event: changed")
+        {
+            across = true;
+            break;
+        }
+    }
+    assert!(across, "no change reached the other instance");
+    let _ = heard_within(&mut first_stream, Duration::from_millis(300)).await;
+    let _ = heard_within(&mut second_stream, Duration::from_millis(300)).await;
+
+    assert_eq!(first.post(&fixture("order.created")).await.0, 200);
+    let (heard_first, heard_second) = tokio::join!(
+        heard_within(&mut first_stream, Duration::from_secs(2)),
+        heard_within(&mut second_stream, Duration::from_secs(2)),
+    );
+    for (instance, heard) in [("first", &heard_first), ("second", &heard_second)] {
+        assert_eq!(
+            heard.matches("data: R246801357").count(),
+            1,
+            "the {instance} instance's board: {heard:?}"
+        );
+    }
+    second.stop().await;
+    first.stop().await;
+}
