@@ -164,7 +164,12 @@ pub fn table_html(
     now: DateTime<Utc>,
 ) -> Result<String, askama::Error> {
     BoardTable {
-        rows: orders.iter().map(|order| row(order, zone, now)).collect(),
+        rows: orders
+            .iter()
+            // A cancellation whose creation never arrived: nobody was ever asked to pick it.
+            .filter(|order| order.document.number.is_some())
+            .map(|order| row(order, zone, now))
+            .collect(),
         stop: STOP_TEXT,
     }
     .render()
@@ -222,5 +227,68 @@ pub async fn table(
     match current_table(&state, &store_id).await {
         Ok(table) => ([(header::CACHE_CONTROL, "no-store")], Html(table)).into_response(),
         Err(response) => response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(lines: &str) -> OrderDocument {
+        serde_json::from_str(&format!(
+            r#"{{"originalOrderId":"R-1","orderUuid":null,"number":"SM-000001",
+            "expectedAssemblyTime":null,"storeId":"77-001","header":{{}},"lines":{lines},
+            "totals":{{"totalPrice":null,"discountTotalPrice":null}},"paymentMethods":[],
+            "paid":false,"shipped":false,"delivered":false,"cancelled":false,"cancellation":null,
+            "createdAt":"2026-11-23T09:41:07Z","updatedAt":"2026-11-23T09:41:07Z","paidAt":null,
+            "shippedAt":null,"deliveredAt":null,"cancelledAt":null,"compositionAsOf":null,
+            "revision":1,"lastPayload":{{}}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_board_says_what_changed_in_the_pickers_words() {
+        let doc = document(
+            r#"[{"sku":"1","name":"Молоко","originalQuantity":"2","quantity":"3","weight":null,
+               "price":null,"discountPrice":null,"totalPrice":null,"totalDiscountPrice":null,
+               "replacedBy":null}]"#,
+        );
+        let notes = vec![
+            "line 1 quantity 2 -> 3; line 9 added: quantity 1; delivery window changed".to_owned(),
+            "details updated (customer, totals or payment methods)".to_owned(),
+        ];
+        assert_eq!(
+            change_words(&doc, &notes),
+            [
+                "Молоко: 2 → 3",
+                "добавлен товар",
+                "время доставки",
+                "данные клиента или суммы"
+            ]
+        );
+        assert!(change_words(&document("[]"), &[]).is_empty());
+    }
+
+    #[test]
+    fn a_board_row_is_struck_out_when_cancelled_and_flagged_when_changed() {
+        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let zone = chrono_tz::Europe::Moscow;
+        let mut order = BoardOrder {
+            document: document("[]"),
+            changes: vec!["comment changed".to_owned()],
+        };
+        let html = table_html(std::slice::from_ref(&order), zone, now).unwrap();
+        assert!(
+            html.contains(r#"<tr data-order="R-1" class="changed">"#),
+            "{html}"
+        );
+        assert!(html.contains("12:41"), "came in, Moscow time: {html}");
+        order.document.cancelled = true;
+        let html = table_html(std::slice::from_ref(&order), zone, now).unwrap();
+        assert!(html.contains(r#"class="cancelled changed""#) && html.contains(STOP_TEXT));
+        order.document.number = None;
+        let html = table_html(&[order], zone, now).unwrap();
+        assert!(html.contains("Активных заказов нет"), "{html}");
     }
 }
