@@ -81,7 +81,7 @@ pub async fn start(
         let shutdown = shutdown.clone();
         tokio::spawn(async move { housekeeper.run(shutdown).await })
     };
-    let changes = Changes::default();
+    let (changes, _listening) = change_feed(config, shutdown.clone())?;
     let (console_addr, console) = match &config.console.listen {
         Some(listen) => {
             let (addr, task) =
@@ -129,6 +129,22 @@ pub async fn start(
         worker,
         housekeeping,
     })
+}
+
+/// The feed of order changes for the live boards: this process's own on SQLite; on
+/// PostgreSQL published to, and heard from, every instance of the pool (the listener runs only
+/// when this instance serves boards, and ends with `shutdown`).
+fn change_feed(
+    config: &Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<(Changes, Option<tokio::task::JoinHandle<()>>)> {
+    let url = &config.database_url;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        console::pool_changes::start(url, config.console.listen.is_some(), shutdown)
+            .with_context(|| format!("the change feed on {}", store::redact_url(url)))
+    } else {
+        Ok((Changes::default(), None))
+    }
 }
 
 /// Binds the console's listener and serves it until `shutdown`.

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// Bumped whenever an asset changes, so cached copies are never stale.
-pub const VERSION: &str = "1";
+pub const VERSION: &str = "2";
 
 const ASSETS: &[(&str, &str, &str)] = &[
     (
@@ -18,6 +18,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "board.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/console/board.js"),
+    ),
+    (
+        "print.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/console/print.js"),
     ),
 ];
 

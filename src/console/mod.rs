@@ -8,12 +8,20 @@
 //! - `signin`: the sign-in and sign-out pages, and one-time links;
 //! - `changes`: the feed of order changes that the live boards listen to;
 //! - `assets`: the stylesheet and scripts, with cache headers;
-//! - `page`: the layout every page shares, and the error pages.
+//! - `page`: the layout every page shares, and the error pages;
+//! - `board`: a store's board and its table, which the board fetches again on a change;
+//! - `live`: a board's event stream, fed by `changes`;
+//! - `pool_changes`: the change feed across a pool's instances (PostgreSQL `LISTEN/NOTIFY`);
+//! - `print`: an order's picking sheet, A4.
 
 pub mod assets;
+pub mod board;
 pub mod changes;
 pub mod grant;
+pub mod live;
 pub mod page;
+pub mod pool_changes;
+pub mod print;
 pub mod session;
 pub mod signin;
 
@@ -100,6 +108,10 @@ pub fn router(state: ConsoleState) -> Router {
             "/link/{code}",
             get(signin::redeem_form).post(signin::redeem),
         )
+        .route("/stores/{id}", get(board::board))
+        .route("/stores/{id}/table", get(board::table))
+        .route("/stores/{id}/events", get(live::events))
+        .route("/orders/{number}/print", get(print::sheet))
         .route("/assets/{name}", get(assets::serve))
         .route("/metrics", get(metrics))
         .fallback(page::not_found)

@@ -43,13 +43,18 @@ pub fn render(template: &impl Template) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(error) => {
             tracing::error!(%error, "console page failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the page could not be drawn",
-            )
-                .into_response()
+            render_failed()
         }
     }
+}
+
+/// The answer when a template failed (logged by the caller).
+pub fn render_failed() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the page could not be drawn",
+    )
+        .into_response()
 }
 
 #[derive(Template)]

@@ -16,6 +16,9 @@ mod text;
 
 pub use escape::{escape_html, escape_html_capped};
 pub use parts::{REPEAT_MARK, TELEGRAM_TEXT_LIMIT, with_repeat_mark};
+/// The console's board and picking sheet word quantities, units, money and windows as the
+/// notices do.
+pub use text::{money_text, quantity_text, replacement_policy_text, unit_text, window_text};
 
 use crate::domain::{Notice, NoticeBody, NoticeDraft};
 

@@ -19,7 +19,8 @@ pub fn quantity_text(quantity: Decimal) -> String {
     quantity.round_dp(3).normalize().to_string()
 }
 
-fn money_text(amount: Decimal) -> String {
+/// An amount in roubles, to the kopeck.
+pub fn money_text(amount: Decimal) -> String {
     format!("{} ₽", amount.round_dp(2))
 }
 
@@ -32,15 +33,20 @@ fn line_name(line: &OrderLine, catalog: &Catalog) -> String {
     escape_html_capped(&name, NAME_LIMIT)
 }
 
-fn line_amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String {
-    let unit = catalog
+/// The line's unit as the catalog names it (`кг` for weighed goods), `шт` when it does not.
+/// Unescaped: for HTML other than Telegram's, the template escapes it.
+pub fn unit_text(line: &OrderLine, catalog: &Catalog) -> String {
+    catalog
         .get(&line.sku)
         .and_then(|item| item.unit.clone())
-        .unwrap_or_else(|| "шт".to_owned());
+        .unwrap_or_else(|| "шт".to_owned())
+}
+
+fn line_amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String {
     format!(
         "{} {}",
         quantity_text(quantity),
-        escape_html_capped(&unit, LABEL_LIMIT)
+        escape_html_capped(&unit_text(line, catalog), LABEL_LIMIT)
     )
 }
 
@@ -74,7 +80,7 @@ fn store_line(order: &NoticedOrder, dest: &Destination) -> String {
 }
 
 /// The delivery window on the store's wall clock: the marketplace may stamp it in any offset.
-fn window_text(
+pub fn window_text(
     from: Option<DateTime<FixedOffset>>,
     to: Option<DateTime<FixedOffset>>,
     zone: Tz,

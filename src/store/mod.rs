@@ -13,6 +13,7 @@ pub mod reachability;
 pub mod records;
 mod roles;
 mod sql;
+mod sql_board;
 mod sql_console;
 mod sql_event;
 mod sql_housekeeping;
@@ -23,8 +24,9 @@ pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits
 pub use event_tx::EventTx;
 pub use records::*;
 pub use roles::{
-    ConsoleAccess, Housekeeping, IngestStore, NoticeQueue, Operations, ReadSide, Store,
+    BoardReads, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue, Operations, ReadSide, Store,
 };
+pub use sql_board::BoardOrder;
 
 use crate::domain::{Routing, Settings};
 use std::sync::Arc;

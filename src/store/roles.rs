@@ -7,8 +7,9 @@ use super::console::{Link, NewLink, NewSession, Session};
 use super::delivery::{ClaimedNotice, NoticeClaim, Requeue, Settlement};
 use super::event_tx::EventTx;
 use super::records::*;
+use super::sql_board::BoardOrder;
 use super::{OrderKey, StoreError};
-use crate::domain::OrderId;
+use crate::domain::{Catalog, OrderId, Sku};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -163,11 +164,41 @@ pub trait ConsoleAccess: Send + Sync {
 
 /// A whole database, as `open` returns it: the wiring hands each caller its role.
 pub trait Store:
-    IngestStore + NoticeQueue + ReadSide + Operations + Housekeeping + ConsoleAccess + 'static
+    IngestStore
+    + NoticeQueue
+    + ReadSide
+    + Operations
+    + Housekeeping
+    + ConsoleAccess
+    + BoardReads
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: IngestStore + NoticeQueue + ReadSide + Operations + Housekeeping + ConsoleAccess + 'static
+    T: IngestStore
+        + NoticeQueue
+        + ReadSide
+        + Operations
+        + Housekeeping
+        + ConsoleAccess
+        + BoardReads
+        + 'static
 {
+}
+
+/// What the console's store board and picking sheet read: a store's orders still in play, and
+/// the catalog's names and units for an order's lines.
+#[async_trait]
+pub trait BoardReads: Send + Sync {
+    /// The store's active orders (neither delivered nor cancelled) and those cancelled since
+    /// `cancelled_since`, oldest first, each with the changes applied to it since it came in.
+    async fn board(
+        &self,
+        store_id: &str,
+        cancelled_since: DateTime<Utc>,
+    ) -> Result<Vec<BoardOrder>, StoreError>;
+
+    /// The catalog rows of these skus (a missing sku is simply absent).
+    async fn catalog(&self, skus: &[Sku]) -> Result<Catalog, StoreError>;
 }

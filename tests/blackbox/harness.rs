@@ -129,6 +129,23 @@ impl TestApp {
         self.running = Some(running);
     }
 
+    /// Another instance on this one's database and configuration, with ports of its own: a
+    /// pool of two, for what must cross instances (PostgreSQL).
+    pub async fn spawn_beside(&self) -> TestApp {
+        let mut app = TestApp {
+            base: String::new(),
+            console_base: String::new(),
+            client: reqwest::Client::new(),
+            database_url: self.database_url.clone(),
+            config_path: self.config_path.clone(),
+            running: None,
+            dir: tempfile::tempdir().expect("temp dir"),
+            env: self.env.clone(),
+        };
+        app.start(&[]).await;
+        app
+    }
+
     /// Stops the service and starts it again on the same database, with `vars` added.
     pub async fn restart_with(&mut self, vars: &[(&str, &str)]) {
         if let Some(running) = self.running.take() {

@@ -7,6 +7,7 @@
 mod runner;
 mod support;
 
+mod board;
 mod catalog;
 mod concurrency;
 mod delivery;

@@ -1,0 +1,129 @@
+//! The picking sheet (`/orders/{number}/print`): what the picker takes along on paper, A4, with
+//! the order's header and the table's head repeated on every page, and a box per line to tick.
+//! Quantities and units are worded as in the Telegram notices (`notice::quantity_text`,
+//! `notice::unit_text`).
+
+use super::ConsoleState;
+use super::board::{STOP_TEXT, store_zone};
+use super::page;
+use super::session::Viewer;
+use crate::domain::{Catalog, OrderLine, ReplacementPolicy, Sku};
+use crate::notice::{money_text, quantity_text, replacement_policy_text, unit_text, window_text};
+use crate::store::OrderKey;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+
+#[derive(Template)]
+#[template(path = "console/print.html")]
+struct Sheet {
+    assets: &'static str,
+    number: String,
+    order_id: String,
+    store: String,
+    window: String,
+    customer: String,
+    phone: String,
+    policy: String,
+    comment: String,
+    total: String,
+    /// A cancelled order is still printable, and says so on every page.
+    stop: Option<&'static str>,
+    lines: Vec<SheetLine>,
+    /// The store's board, to go back to.
+    board: Option<String>,
+}
+
+struct SheetLine {
+    name: String,
+    sku: String,
+    quantity: String,
+}
+
+fn or_dash(value: Option<&str>) -> String {
+    match value.map(str::trim) {
+        Some(text) if !text.is_empty() => text.to_owned(),
+        _ => "—".to_owned(),
+    }
+}
+
+/// The policy in the pickers' words; one the marketplace spelled anew is shown as it came
+/// (the template escapes it).
+fn policy_text(policy: Option<&ReplacementPolicy>) -> String {
+    match policy {
+        None => "не указано".to_owned(),
+        Some(ReplacementPolicy::Other(raw)) => raw.clone(),
+        Some(known) => replacement_policy_text(known),
+    }
+}
+
+/// `1.5 кг`: the catalog's unit; a line the catalog does not know is weighed when its quantity
+/// is fractional (nobody picks half a carton of milk), and counted otherwise.
+fn amount(line: &OrderLine, catalog: &Catalog) -> String {
+    let unit = if catalog.get(&line.sku).is_none() && line.quantity.fract() != Decimal::ZERO {
+        "кг".to_owned()
+    } else {
+        unit_text(line, catalog)
+    };
+    format!("{} {unit}", quantity_text(line.quantity))
+}
+
+/// `GET /orders/{number}/print`, by the partner's number.
+pub async fn sheet(
+    State(state): State<ConsoleState>,
+    viewer: Viewer,
+    Path(number): Path<String>,
+) -> Response {
+    let record = match state.store.order(OrderKey::Number(&number)).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return page::not_found().await,
+        Err(error) => return page::unavailable(&error),
+    };
+    let document = record.document;
+    let store_id = document.store_id.as_ref().map(|id| id.as_str());
+    if let Err(refused) = viewer.require_store(store_id) {
+        return refused.into_response();
+    }
+    let skus: Vec<Sku> = document.lines.iter().map(|line| line.sku.clone()).collect();
+    let catalog = match state.store.catalog(&skus).await {
+        Ok(catalog) => catalog,
+        Err(error) => return page::unavailable(&error),
+    };
+    let header = &document.header;
+    let store = match store_id {
+        Some(id) => format!("{} ({id})", state.store_name(id)),
+        None => "—".to_owned(),
+    };
+    page::render(&Sheet {
+        assets: super::assets::VERSION,
+        number: document.number.clone().unwrap_or(number),
+        order_id: document.original_order_id.as_str().to_owned(),
+        store,
+        window: window_text(
+            header.delivery_from,
+            header.delivery_to,
+            store_zone(&state, store_id),
+        ),
+        customer: or_dash(header.customer_name.as_deref()),
+        phone: or_dash(header.customer_phone.as_deref()),
+        policy: policy_text(header.replacement_policy.as_ref()),
+        comment: or_dash(header.comment.as_deref()),
+        total: document.total().map_or_else(|| "—".to_owned(), money_text),
+        stop: document.cancelled.then_some(STOP_TEXT),
+        board: store_id.map(|id| format!("/stores/{id}")),
+        lines: document
+            .lines
+            .iter()
+            .map(|line| SheetLine {
+                name: catalog
+                    .get(&line.sku)
+                    .map(|item| item.name.clone())
+                    .or_else(|| line.name.clone())
+                    .unwrap_or_else(|| line.sku.to_string()),
+                sku: line.sku.to_string(),
+                quantity: amount(line, &catalog),
+            })
+            .collect(),
+    })
+}
