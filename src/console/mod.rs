@@ -8,19 +8,28 @@
 //! - `signin`: the sign-in and sign-out pages, and one-time links;
 //! - `changes`: the feed of order changes that the live boards listen to;
 //! - `assets`: the stylesheet and scripts, with cache headers;
-//! - `page`: the layout every page shares, and the error pages.
+//! - `page`: the layout every page shares, and the error pages;
+//! - `story`: an order's whole story (`/orders/{key}`), for the operator or the order's store;
+//! - `journal`, `operator` (outbox, re-queue, stock), `dashboard` and `links`: the operator's
+//!   pages; `chart` draws the dashboard's inline SVG.
 
 pub mod assets;
 pub mod changes;
+pub mod chart;
+pub mod dashboard;
 pub mod grant;
+pub mod journal;
+pub mod links;
+pub mod operator;
 pub mod page;
 pub mod session;
 pub mod signin;
+pub mod story;
 
 use crate::domain::Routing;
 use crate::store::Store;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use changes::Changes;
 use grant::{Grant, Grants};
 use std::sync::Arc;
@@ -95,11 +104,20 @@ pub fn router(state: ConsoleState) -> Router {
     Router::new()
         .route("/", get(signin::home))
         .route("/signin", get(signin::form).post(signin::submit))
-        .route("/signout", axum::routing::post(signin::sign_out))
+        .route("/signout", post(signin::sign_out))
         .route(
             "/link/{code}",
             get(signin::redeem_form).post(signin::redeem),
         )
+        .route("/orders", get(story::find))
+        .route("/orders/{key}", get(story::show))
+        .route("/journal", get(journal::journal))
+        .route("/outbox", get(operator::outbox))
+        .route("/outbox/{id}/retry", post(operator::retry))
+        .route("/stock", get(operator::stock))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/links", get(links::list).post(links::make))
+        .route("/links/{id}/revoke", post(links::revoke))
         .route("/assets/{name}", get(assets::serve))
         .route("/metrics", get(metrics))
         .fallback(page::not_found)
