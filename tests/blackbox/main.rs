@@ -2,6 +2,7 @@
 //! or a fresh database on the throw-away PostgreSQL cluster of `scripts/test`), the marketplace's
 //! bodies over HTTP, and the results read back through the CLI's `--json` output.
 
+mod console_client;
 mod fake_telegram;
 mod flaky_store;
 mod harness;
@@ -12,6 +13,8 @@ mod backup;
 mod bad_input;
 mod cancellation;
 mod concurrency;
+mod console_links;
+mod console_operator;
 mod database_upkeep;
 mod deadline;
 mod hostile;
