@@ -28,6 +28,7 @@ on_both_backends!(
     operator_pages_requeue_a_failed_notice_and_journal_the_operator,
     story_shows_bodies_and_notices_to_its_store_only,
     story_in_the_terminal_has_the_four_parts,
+    story_of_a_key_naming_two_orders_offers_both,
 );
 
 /// Parks the order's first notice as `failed`, as the worker does when Telegram refuses for good.
@@ -351,5 +352,24 @@ async fn story_in_the_terminal_has_the_four_parts(backend: Backend) {
     );
     let unknown = app.cli_raw(&["order", "story", "NO-SUCH"]);
     assert_eq!(unknown.status.code(), Some(1));
+    app.stop().await;
+}
+
+async fn story_of_a_key_naming_two_orders_offers_both(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.post(&fixture("order.created")).await;
+    // A marketplace id that reads like the first order's number.
+    app.post(&fixture_for("order.created", "SM-000001")).await;
+    let operator = ConsoleClient::sign_in(&app, OPERATOR_TOKEN).await;
+    let (status, page) = operator.get("/orders/SM-000001").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("/orders/SM-000001?by=id"), "{page}");
+    assert!(page.contains("/orders/SM-000001?by=number"), "{page}");
+    let (_, by_number) = operator.get("/orders/SM-000001?by=number").await;
+    assert!(by_number.contains("R246801357"), "{by_number}");
+    let (_, by_id) = operator.get("/orders/SM-000001?by=id").await;
+    assert!(by_id.contains("SM-000002"), "{by_id}");
     app.stop().await;
 }
