@@ -13,6 +13,7 @@ mod backup;
 mod bad_input;
 mod cancellation;
 mod concurrency;
+mod console_journal;
 mod console_links;
 mod console_operator;
 mod database_upkeep;
