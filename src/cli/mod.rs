@@ -2,20 +2,19 @@
 //! `serve`; with `--json` it prints one JSON document on stdout.
 
 mod backup;
+mod console;
 mod db;
 mod imports;
 mod order;
+mod story;
 mod values;
 
 use imports::{read_catalog_csv, read_stock_csv};
-use order::{order_by_either, order_output};
 
 use crate::app;
 use crate::config::Config;
 use crate::domain::Status;
-use crate::store::{
-    JournalFilter, OrderFilter, OrderKey, OutboxFilter, OutboxStatus, Requeue, Store,
-};
+use crate::store::{JournalFilter, OrderFilter, OutboxFilter, OutboxStatus, Requeue, Store};
 use crate::telemetry;
 use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
@@ -83,6 +82,11 @@ pub enum Command {
         #[command(subcommand)]
         command: db::DbCommand,
     },
+    /// One-time sign-in links for store tablets (the console's /links page).
+    Console {
+        #[command(subcommand)]
+        command: console::ConsoleCommand,
+    },
     /// A consistent, integrity-checked copy of the SQLite database, taken while `serve` runs
     /// (exit 2 on PostgreSQL: use pg_dump or PITR).
     Backup(backup::BackupArgs),
@@ -101,6 +105,9 @@ pub enum OrderCommand {
         #[arg(long)]
         number: bool,
     },
+    /// Everything about one order: the document, its history, every journal row with its body
+    /// and every notice (`--json`: `order`, `history`, `journal`, `notices`).
+    Story { key: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +201,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = app::open_store(&config).await?;
     let output = match &cli.command {
         Command::Db { command } => db::execute(command, store, &config).await?,
+        Command::Console { command } => console::execute(command, store.as_ref(), &config).await?,
         command => execute(command, store.as_ref()).await?,
     };
     if cli.json {
@@ -211,8 +219,12 @@ struct Output {
 
 async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output> {
     Ok(match command {
-        Command::Serve | Command::Notify | Command::Backup(_) | Command::Db { .. } => {
-            bail!("serve, notify, backup and db are handled apart")
+        Command::Serve
+        | Command::Notify
+        | Command::Backup(_)
+        | Command::Db { .. }
+        | Command::Console { .. } => {
+            bail!("serve, notify, backup, db and console are handled apart")
         }
         Command::Migrate => Output {
             json: json!({"migrated": true}),
@@ -220,20 +232,10 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
         },
         Command::Order {
             command: OrderCommand::Show { key, id, number },
-        } => {
-            let record = match (id, number) {
-                (true, _) => store
-                    .order(OrderKey::Id(key))
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("no order with originalOrderId {key:?}"))?,
-                (_, true) => store
-                    .order(OrderKey::Number(key))
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("no order numbered {key:?}"))?,
-                _ => order_by_either(store, key).await?,
-            };
-            order_output(&record)?
-        }
+        } => order::show(store, key, *id, *number).await?,
+        Command::Order {
+            command: OrderCommand::Story { key },
+        } => story::output(store, key).await?,
         Command::Orders {
             command: OrdersCommand::List(args),
         } => {

@@ -1,6 +1,7 @@
 //! `order show`: finding the order the operator means, and showing it.
 
 use super::{ExitWith, Output};
+use crate::store::story::{Lookup, lookup};
 use crate::store::{OrderKey, OrderRecord, ReadSide};
 use anyhow::bail;
 use serde_json::{Value, json};
@@ -10,26 +11,42 @@ pub(super) async fn order_by_either(
     store: &dyn ReadSide,
     key: &str,
 ) -> anyhow::Result<OrderRecord> {
-    let by_id = store.order(OrderKey::Id(key)).await?;
-    let by_number = store.order(OrderKey::Number(key)).await?;
-    match (by_id, by_number) {
-        (Some(a), Some(b)) if a.document.original_order_id != b.document.original_order_id => {
-            Err(ExitWith {
-                status: 2,
-                message: format!(
-                    "{key:?} names two orders: the one whose originalOrderId it is, and {} \
-                     (originalOrderId {}) whose number it is; say --id or --number",
-                    b.document.number.as_deref().unwrap_or("-"),
-                    b.document.original_order_id
-                ),
-            }
-            .into())
+    match lookup(store, key).await? {
+        Lookup::Two { by_number, .. } => Err(ExitWith {
+            status: 2,
+            message: format!(
+                "{key:?} names two orders: the one whose originalOrderId it is, and {} \
+                 (originalOrderId {}) whose number it is; say --id or --number",
+                by_number.document.number.as_deref().unwrap_or("-"),
+                by_number.document.original_order_id
+            ),
         }
-        (Some(record), _) | (None, Some(record)) => Ok(record),
-        (None, None) => bail!("order {key:?} not found (neither an originalOrderId nor a number)"),
+        .into()),
+        Lookup::One(record) => Ok(*record),
+        Lookup::None => bail!("order {key:?} not found (neither an originalOrderId nor a number)"),
     }
 }
 
+/// `order show KEY [--id | --number]`.
+pub(super) async fn show(
+    store: &dyn ReadSide,
+    key: &str,
+    id: bool,
+    number: bool,
+) -> anyhow::Result<Output> {
+    let record = match (id, number) {
+        (true, _) => store
+            .order(OrderKey::Id(key))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no order with originalOrderId {key:?}"))?,
+        (_, true) => store
+            .order(OrderKey::Number(key))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no order numbered {key:?}"))?,
+        _ => order_by_either(store, key).await?,
+    };
+    order_output(&record)
+}
 /// The document as operators' scripts rely on it (`originalOrderId`, `number`, `status`, the
 /// flags, `storeId`, `lines`, `total`, `history`), plus everything else it holds.
 pub(super) fn order_output(record: &OrderRecord) -> anyhow::Result<Output> {

@@ -13,22 +13,31 @@
 //! - `live`: a board's event stream, fed by `changes`;
 //! - `pool_changes`: the change feed across a pool's instances (PostgreSQL `LISTEN/NOTIFY`);
 //! - `print`: an order's picking sheet, A4.
+//! - `story`: an order's whole story (`/orders/{key}`), for the operator or the order's store;
+//! - `journal`, `operator` (outbox, re-queue, stock), `dashboard` and `links`: the operator's
+//!   pages; `chart` draws the dashboard's inline SVG.
 
 pub mod assets;
 pub mod board;
 pub mod changes;
+pub mod chart;
+pub mod dashboard;
 pub mod grant;
+pub mod journal;
+pub mod links;
 pub mod live;
+pub mod operator;
 pub mod page;
 pub mod pool_changes;
 pub mod print;
 pub mod session;
 pub mod signin;
+pub mod story;
 
 use crate::domain::Routing;
 use crate::store::Store;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use changes::Changes;
 use grant::{Grant, Grants};
 use std::sync::Arc;
@@ -103,7 +112,7 @@ pub fn router(state: ConsoleState) -> Router {
     Router::new()
         .route("/", get(signin::home))
         .route("/signin", get(signin::form).post(signin::submit))
-        .route("/signout", axum::routing::post(signin::sign_out))
+        .route("/signout", post(signin::sign_out))
         .route(
             "/link/{code}",
             get(signin::redeem_form).post(signin::redeem),
@@ -112,6 +121,15 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/stores/{id}/table", get(board::table))
         .route("/stores/{id}/events", get(live::events))
         .route("/orders/{number}/print", get(print::sheet))
+        .route("/orders", get(story::find))
+        .route("/orders/{key}", get(story::show))
+        .route("/journal", get(journal::journal))
+        .route("/outbox", get(operator::outbox))
+        .route("/outbox/{id}/retry", post(operator::retry))
+        .route("/stock", get(operator::stock))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/links", get(links::list).post(links::make))
+        .route("/links/{id}/revoke", post(links::revoke))
         .route("/assets/{name}", get(assets::serve))
         .route("/metrics", get(metrics))
         .fallback(page::not_found)

@@ -98,10 +98,13 @@ pub enum Outcome {
     Invalid,
     /// The request could not be finished in time or the database failed: answered 503.
     Unavailable,
+    /// Not a hook request: an action an operator took in the console (a re-queued notice),
+    /// journaled with the operator's name so that the story of an order tells it too.
+    Operator,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Applied,
         Outcome::Duplicate,
         Outcome::Ignored,
@@ -109,6 +112,7 @@ impl Outcome {
         Outcome::NotFound,
         Outcome::Invalid,
         Outcome::Unavailable,
+        Outcome::Operator,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +124,7 @@ impl Outcome {
             Outcome::NotFound => "not_found",
             Outcome::Invalid => "invalid",
             Outcome::Unavailable => "unavailable",
+            Outcome::Operator => "operator",
         }
     }
 

@@ -8,6 +8,7 @@ pub mod console;
 pub mod delivery;
 mod dialect;
 mod event_tx;
+pub mod operator;
 pub mod postgres;
 pub mod reachability;
 pub mod records;
@@ -18,13 +19,17 @@ mod sql_console;
 mod sql_event;
 mod sql_housekeeping;
 mod sql_operations;
+mod sql_operator;
 pub mod sqlite;
+pub mod story;
 
 pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};
 pub use event_tx::EventTx;
+pub use operator::{JournalSearch, OrderCount};
 pub use records::*;
 pub use roles::{
-    BoardReads, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue, Operations, ReadSide, Store,
+    BoardReads, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue, Operations, OperatorReads,
+    ReadSide, Store,
 };
 pub use sql_board::BoardOrder;
 

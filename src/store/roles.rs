@@ -6,6 +6,7 @@
 use super::console::{Link, NewLink, NewSession, Session};
 use super::delivery::{ClaimedNotice, NoticeClaim, Requeue, Settlement};
 use super::event_tx::EventTx;
+use super::operator::{JournalSearch, OrderCount};
 use super::records::*;
 use super::sql_board::BoardOrder;
 use super::{OrderKey, StoreError};
@@ -171,6 +172,7 @@ pub trait Store:
     + Housekeeping
     + ConsoleAccess
     + BoardReads
+    + OperatorReads
     + 'static
 {
 }
@@ -183,6 +185,7 @@ impl<T> Store for T where
         + Housekeeping
         + ConsoleAccess
         + BoardReads
+        + OperatorReads
         + 'static
 {
 }
@@ -201,4 +204,26 @@ pub trait BoardReads: Send + Sync {
 
     /// The catalog rows of these skus (a missing sku is simply absent).
     async fn catalog(&self, skus: &[Sku]) -> Result<Catalog, StoreError>;
+}
+
+/// What the operator's console pages read beyond `ReadSide`: the journal searched, and the
+/// dashboard's raw numbers (the console draws them; the store only counts and lists).
+#[async_trait]
+pub trait OperatorReads: Send + Sync {
+    /// Journal rows by outcome, event type, order and time; problems first when asked.
+    async fn search_journal(&self, search: &JournalSearch) -> Result<Vec<JournalRow>, StoreError>;
+
+    /// Orders that came in since `since`, counted per store and status.
+    async fn orders_since(&self, since: DateTime<Utc>) -> Result<Vec<OrderCount>, StoreError>;
+
+    /// When each hook request since `since` arrived and how long it took (operator actions
+    /// left out), at most `limit` of the newest.
+    async fn hook_timings(
+        &self,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(DateTime<Utc>, i64)>, StoreError>;
+
+    /// When each notice still waiting to be sent was queued, oldest first.
+    async fn backlog(&self) -> Result<Vec<DateTime<Utc>>, StoreError>;
 }

@@ -34,6 +34,8 @@ macro_rules! on_either_database {
             for<'r> $crate::store::delivery::ClaimedNotice: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::store::console::Session: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::store::console::Link: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::store::operator::OrderCount: sqlx::FromRow<'r, DB::Row>,
+            for<'r> (chrono::DateTime<chrono::Utc>, i64): sqlx::FromRow<'r, DB::Row>,
         {
             $($body)*
         }

@@ -1,58 +1,75 @@
-//! A browser's part for the console's tests: signs in with a token through the real sign-in
-//! form, keeps the session cookie, and never follows a redirect (the tests look at where it
-//! points).
+//! A browser for the console's black-box tests: it keeps cookies and does not follow
+//! redirects, so a test sees the console's 303s (a sign-in, a POST's way back, a signed-out
+//! page sent to `/signin`).
 
 use crate::harness::TestApp;
-use reqwest::redirect::Policy;
+use reqwest::cookie::{CookieStore, Jar};
+use std::sync::Arc;
 
 pub struct ConsoleClient {
     pub client: reqwest::Client,
     pub base: String,
+    pub jar: Arc<Jar>,
 }
 
-/// The hidden `form` value of a sign-in page.
-fn form_value(page: &str) -> String {
-    let start = page.find(r#"name="form" value=""#).expect("a sign-in form")
-        + r#"name="form" value=""#.len();
-    let end = page[start..].find('"').expect("the value's end");
-    page[start..start + end].to_owned()
+/// The value of a page's hidden input `name` (`form`, `csrf`).
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
 }
 
 impl ConsoleClient {
-    /// Nobody signed in.
+    /// A browser with no session yet.
     pub fn anonymous(app: &TestApp) -> ConsoleClient {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("console client");
         ConsoleClient {
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(Policy::none())
-                .build()
-                .expect("a client"),
+            client,
             base: app.console_base.clone(),
+            jar,
         }
     }
 
-    /// Signed in with `token`, as a person does it: the form, then its POST.
+    /// Signs in with a token through the sign-in form, as a person would.
     pub async fn sign_in(app: &TestApp, token: &str) -> ConsoleClient {
-        let console = ConsoleClient::anonymous(app);
-        let (status, page) = console.get("/signin").await;
-        assert_eq!(status, 200, "the sign-in page");
-        let form = form_value(&page);
-        let (status, body) = console
+        let browser = ConsoleClient::anonymous(app);
+        let (status, page) = browser.get("/signin").await;
+        assert_eq!(status, 200, "{page}");
+        let form = hidden(&page, "form").expect("the sign-in form's hidden field");
+        let (status, page) = browser
             .post_form("/signin", &[("token", token), ("form", &form)])
             .await;
-        assert_eq!(status, 303, "signed in: {body}");
-        console
+        assert_eq!(status, 303, "signed in: {page}");
+        browser
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// (status, body text).
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = self.client.get(self.url(path)).send().await.expect("GET");
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("console GET");
         let status = response.status().as_u16();
-        (status, response.text().await.expect("body"))
+        (status, response.text().await.expect("console page"))
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("console POST");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("console answer"))
     }
 
     /// A request as `board.js` makes it for the table.
@@ -68,15 +85,38 @@ impl ConsoleClient {
         (status, response.text().await.expect("body"))
     }
 
-    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Where a GET is sent (a 3xx's `Location`), if anywhere.
+    pub async fn location(&self, path: &str) -> Option<String> {
         let response = self
             .client
-            .post(self.url(path))
-            .form(fields)
+            .get(format!("{}{path}", self.base))
             .send()
             .await
-            .expect("POST");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("body"))
+            .expect("console GET");
+        response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// The session's CSRF token, read from a page that has the header's sign-out form.
+    pub async fn csrf(&self, path: &str) -> String {
+        let (status, page) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        hidden(&page, "csrf").expect("a page with the CSRF field")
+    }
+
+    /// The cookies this browser would send, as a `Cookie` header.
+    pub fn cookie_header(&self) -> String {
+        let url = reqwest::Url::parse(&self.base).expect("console URL");
+        self.jar
+            .cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
     }
 }
