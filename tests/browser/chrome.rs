@@ -113,6 +113,18 @@ impl Browser {
                 panic!("chromium did not start under chromedriver: {error}");
             }
         };
+        // --window-size is the whole window; the pages must be looked at (and screenshotted)
+        // at a 1024x768 viewport, the store PC's screen.
+        let frame = client
+            .execute(
+                "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|value| serde_json::from_value::<(u32, u32)>(value).ok())
+            .unwrap_or((0, 0));
+        let _ = client.set_window_size(1024 + frame.0, 768 + frame.1).await;
         Browser { client, driver }
     }
 
