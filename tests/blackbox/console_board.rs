@@ -64,7 +64,7 @@ async fn the_board_lists_orders_and_strikes_out_a_cancelled_one(backend: Backend
     assert!(active.contains("14:00–15:00"), "the window: {active}");
     assert!(active.contains("439.33 ₽"), "the total: {active}");
     assert!(
-        active.contains(r#"href="/orders/SM-000001/print""#),
+        active.contains(r#"href="/orders/SM-000001/print?now=1""#),
         "{active}"
     );
     let cancelled = row(&page, "R-GONE");
