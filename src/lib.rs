@@ -29,6 +29,7 @@ pub mod instance;
 pub mod notice;
 pub mod notify;
 pub mod protocol;
+pub mod simulate;
 pub mod store;
 pub mod telemetry;
 #[doc(hidden)]

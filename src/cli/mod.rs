@@ -6,6 +6,7 @@ mod console;
 mod db;
 mod imports;
 mod order;
+mod simulate;
 mod story;
 mod values;
 
@@ -90,6 +91,9 @@ pub enum Command {
     /// A consistent, integrity-checked copy of the SQLite database, taken while `serve` runs
     /// (exit 2 on PostgreSQL: use pg_dump or PITR).
     Backup(backup::BackupArgs),
+    /// The marketplace, simulated against a deployment: a load run with a report and a
+    /// correctness verdict, or `--check` before handing over the URL (exit 1 when bad).
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +191,10 @@ pub struct ExitWith {
 
 /// Runs the command line; the exit code is the process's.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // It drives a deployment from outside: no configuration, no database.
+    if let Command::Simulate(args) = &cli.command {
+        return simulate::run(args, cli.json).await;
+    }
     let mut config = Config::load(cli.config.as_deref())?;
     if cli.json {
         config.log_format = crate::config::LogFormat::Json;
@@ -222,6 +230,7 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
         Command::Serve
         | Command::Notify
         | Command::Backup(_)
+        | Command::Simulate(_)
         | Command::Db { .. }
         | Command::Console { .. } => {
             bail!("serve, notify, backup, db and console are handled apart")
