@@ -26,3 +26,4 @@ mod notify;
 mod notify_worker;
 mod observability;
 mod operator_cli;
+mod simulate;
