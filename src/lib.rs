@@ -13,7 +13,8 @@
 //! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables; [`telemetry`]
 //! owns logs and metrics; [`housekeeping`] prunes old journal rows and sent notices and keeps
 //! SQLite's log in bounds; [`app`] wires store, router and shutdown; [`cli`] is the operator's
-//! command line, and [`backup`] its consistent copy of the SQLite file while it serves.
+//! command line, and [`backup`] its consistent copy of the SQLite file while it serves;
+//! [`simulate`] plays the marketplace against a deployment, from outside.
 //! `ARCHITECTURE.md` has the one-page map.
 
 pub mod app;
