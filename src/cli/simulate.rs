@@ -106,6 +106,8 @@ pub async fn run(args: &SimulateArgs, json_output: bool) -> anyhow::Result<()> {
             ProgressStyle::with_template("{spinner} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
+        // The spinner turns even while the deployment stalls: a frozen bar would hide it.
+        bar.enable_steady_tick(Duration::from_millis(120));
         bar
     });
     let report = simulate::run(&options, bar.clone()).await?;
