@@ -77,9 +77,11 @@ struct Creation {
     order: (String, String, i64, String, String, String), // store, status, revision, doc, times
     history: Vec<[String; 5]>,                            // at, event, outcome, detail, actor
     outbox: Vec<[String; 7]>, // kind, chat, dedup_key, text, created, next attempt, queued
-    journal: (String, Option<String>, String, i64, i64, String, String), // at, request id,
-    // outcome, status, duration, detail, body
+    journal: Journal,
 }
+
+/// at, request id, outcome, status code, duration, detail, body.
+type Journal = (String, Option<String>, String, i64, i64, String, Option<String>);
 
 fn body(order_id: &str, lines: usize) -> String {
     let mut body = orders_hook::test_support::fixture("order.created");
