@@ -81,12 +81,23 @@ struct Creation {
 }
 
 /// at, request id, outcome, status code, duration, detail, body.
-type Journal = (String, Option<String>, String, i64, i64, String, Option<String>);
+type Journal = (
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+);
 
 fn body(order_id: &str, lines: usize) -> String {
     let mut body = orders_hook::test_support::fixture("order.created");
     body["payload"]["originalOrderId"] = order_id.into();
-    let positions = body["payload"]["positions"].as_array().expect("positions").clone();
+    let positions = body["payload"]["positions"]
+        .as_array()
+        .expect("positions")
+        .clone();
     let many: Vec<serde_json::Value> = (0..lines)
         .map(|i| {
             let mut line = positions[i % positions.len()].clone();
@@ -206,7 +217,10 @@ macro_rules! replay {
         let started = Instant::now();
         let mut written = 0usize;
         while started.elapsed() < Duration::from_secs_f64($seconds) {
-            sqlx::raw_sql($begin).execute(&mut *$conn).await.expect("begin");
+            sqlx::raw_sql($begin)
+                .execute(&mut *$conn)
+                .await
+                .expect("begin");
             for _ in 0..$per_commit {
                 let id = format!("{}-{}-{written}", $tag, $per_commit);
                 let seq: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(number_sql.clone()))
@@ -266,7 +280,10 @@ macro_rules! replay {
                     .expect("journal");
                 written += 1;
             }
-            sqlx::raw_sql("COMMIT").execute(&mut *$conn).await.expect("commit");
+            sqlx::raw_sql("COMMIT")
+                .execute(&mut *$conn)
+                .await
+                .expect("commit");
         }
         written as f64 / started.elapsed().as_secs_f64()
     }};
@@ -300,7 +317,15 @@ async fn sqlite(c: &Creation, args: &Args, dir: &Path) {
         .await
         .expect("migrate");
     let one = replay!(&mut conn, c, false, "BEGIN IMMEDIATE", 1, args.seconds, "S");
-    let batched = replay!(&mut conn, c, false, "BEGIN IMMEDIATE", BATCH, args.seconds, "S");
+    let batched = replay!(
+        &mut conn,
+        c,
+        false,
+        "BEGIN IMMEDIATE",
+        BATCH,
+        args.seconds,
+        "S"
+    );
     conn.close().await.expect("close");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
