@@ -150,8 +150,8 @@ def table(path):
     w("")
     w("## The storage ceiling")
     w("")
-    w("The rows of one `order.created` (order, lines in its document, history, two outbox rows, "
-      "journal) written straight through sqlx on one connection (`benches/storage_ceiling.rs`).")
+    w("The rows of one `order.created` (order, lines in its document, history, the notices of two "
+      "chats — more parts for a big order —, journal) written straight through sqlx on one connection (`benches/storage_ceiling.rs`).")
     w("")
     w("| backend | lines | commits/s, one order each | orders/s, 32 per commit |")
     w("|---|---:|---:|---:|")
