@@ -3,7 +3,7 @@
 
   bench.py post URL TOKEN LINES COUNT PREFIX   sequential order.created of LINES lines each,
                                                 keep-alive; prints one JSON result line
-  bench.py sample PID                          utime+stime (ms) and VmRSS/VmHWM (KiB) as JSON
+  bench.py sample PID...                       utime+stime (ms) and VmRSS/VmHWM (KiB), summed
   bench.py simulate FILE                       simulate's --json report as our row (JSON)
   bench.py table RESULTS.jsonl                 BENCHMARKS.md on stdout
 """
@@ -86,20 +86,23 @@ def post(url, token, lines, count, prefix):
     }))
 
 
-def sample(pid):
+def sample(pids):
+    """CPU time and RSS of the service's processes, summed (the pool has three)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    with open(f"/proc/{pid}/stat") as f:
-        # The command name may hold spaces: count fields after its closing parenthesis.
-        fields = f.read().rsplit(")", 1)[1].split()
-    cpu_ms = (int(fields[11]) + int(fields[12])) * 1000 / ticks
-    status = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                status[key] = int(value.split()[0])
-    print(json.dumps({"cpu_ms": cpu_ms, "rss_kib": status.get("VmRSS"),
-                      "hwm_kib": status.get("VmHWM")}))
+    total = {"cpu_ms": 0.0, "rss_kib": 0, "hwm_kib": 0}
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            # The command name may hold spaces: count fields after its closing parenthesis.
+            fields = f.read().rsplit(")", 1)[1].split()
+        total["cpu_ms"] += (int(fields[11]) + int(fields[12])) * 1000 / ticks
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key == "VmRSS":
+                    total["rss_kib"] += int(value.split()[0])
+                elif key == "VmHWM":
+                    total["hwm_kib"] += int(value.split()[0])
+    print(json.dumps(total))
 
 
 # ---- BENCHMARKS.md ---------------------------------------------------------------------------
@@ -219,13 +222,18 @@ def table(path):
         w("Both through the same nginx (`deploy/nginx/`, plain HTTP listener added for the "
           "bench), at saturation; all processes share the machine's cores.")
         w("")
-        w("| instances | target req/s | achieved req/s | ÷ ceiling | p50 | p99 | p99.9 | errors |")
-        w("|---:|---|---:|---:|---:|---:|---:|---:|")
+        w("CPU and RSS are summed over the instances (nginx and PostgreSQL not included).")
+        w("")
+        w("| instances | target req/s | achieved req/s | ÷ ceiling | p50 | p99 | p99.9 | errors "
+          "| CPU ms/req | RSS MB |")
+        w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         ceiling = ceilings.get("postgres", {}).get("one_per_commit")
         for r in pools:
+            cpu, rss = cost(r)
             w(f"| {r['instances']} | {r['target']} | {num(r.get('throughput'))} | "
               f"{ratio(r.get('throughput'), ceiling)} | {num(r.get('p50'), 2)} | "
-              f"{num(r.get('p99'), 2)} | {num(r.get('p999'), 2)} | {num(r.get('errors'), 0)} |")
+              f"{num(r.get('p99'), 2)} | {num(r.get('p999'), 2)} | {num(r.get('errors'), 0)} | "
+              f"{cpu} | {rss} |")
     w("")
     print("\n".join(out))
 
@@ -235,7 +243,7 @@ def main(argv):
     if command == "post":
         post(argv[2], argv[3], int(argv[4]), int(argv[5]), argv[6])
     elif command == "sample":
-        sample(int(argv[2]))
+        sample([int(pid) for pid in argv[2:]])
     elif command == "simulate":
         with open(argv[2], encoding="utf-8") as f:
             print(json.dumps(read_simulate(json.load(f))))
