@@ -20,26 +20,26 @@ FIXTURE = os.path.join(HERE, "..", "..", "tests", "fixtures", "order.created.jso
 
 
 def read_simulate(report):
-    """The one place that knows `orders-hook simulate --json`'s field names.
-
-    Assumed shape: {"events": {"order.created": {"sent": n, "throughput": r,
-    "latency_ms": {"p50", "p90", "p99", "p99.9", "max"}}, ...}, "requests": n,
-    "throughput": r, "retries": n, "errors": n, "verdict": "..."}.
+    """The one place that knows `orders-hook simulate --json`'s field names (README,
+    "Simulator"): `total` and `byEvent[...]` rows with `requests`, `throughput`, `retries`,
+    `errors` (counts by kind) and `latencyMs` (`p50`, `p90`, `p99`, `p999`, `max`); `verdict.ok`.
     """
-    created = report.get("events", {}).get("order.created", {})
-    latency = created.get("latency_ms", {})
+    total = report.get("total", {})
+    created = report.get("byEvent", {}).get("order.created", {})
+    latency = created.get("latencyMs", {})
+    verdict = report.get("verdict", {})
     return {
-        "throughput": report.get("throughput"),
-        "requests": report.get("requests"),
+        "throughput": total.get("throughput"),
+        "requests": total.get("requests"),
         "created_per_s": created.get("throughput"),
         "p50": latency.get("p50"),
         "p90": latency.get("p90"),
         "p99": latency.get("p99"),
-        "p999": latency.get("p99.9"),
+        "p999": latency.get("p999"),
         "max": latency.get("max"),
-        "retries": report.get("retries"),
-        "errors": report.get("errors"),
-        "verdict": report.get("verdict"),
+        "retries": total.get("retries"),
+        "errors": sum((total.get("errors") or {}).values()),
+        "verdict": "ok" if verdict.get("ok") else "FAILED",
     }
 
 
