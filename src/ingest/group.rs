@@ -55,6 +55,11 @@ impl GroupCommit {
         GroupCommit { queue }
     }
 
+    /// Events queued for the writer and not yet taken into a batch.
+    pub fn waiting(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Applies the event in the writer's next batch and returns once that batch has committed
     /// (or the event failed alone). Dropped at the request's deadline, the event never commits
     /// unless its savepoint was already released.
