@@ -12,6 +12,7 @@
 use super::{Applied, EventRequest, sequence};
 use crate::domain::OrderEvent;
 use crate::store::{EventTx, IngestStore, Rules, StoreError};
+use crate::telemetry::names;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -111,6 +112,7 @@ async fn commit(store: &dyn IngestStore, batch: Vec<Job>) {
     if batch.is_empty() {
         return;
     }
+    metrics::histogram!(names::GROUP_COMMIT_EVENTS).record(batch.len() as f64);
     let mut tx = match store.begin_batch().await {
         Ok(tx) => tx,
         Err(error) => return fail_all(batch.into_iter().map(|job| job.reply), &error),
