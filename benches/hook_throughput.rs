@@ -1,6 +1,7 @@
 //! Prints how fast the hook takes orders: distinct `order.created` events and 32-way duplicate
-//! bursts, through HTTP on loopback, against SQLite (and PostgreSQL when the test cluster of
-//! `scripts/test` is there). Numbers only; nothing is asserted.
+//! bursts, through HTTP on loopback, against SQLite (`synchronous=FULL`) with one commit per
+//! event and with group commit, and PostgreSQL when the test cluster of `scripts/test` is there.
+//! Numbers only; nothing is asserted.
 //!
 //! `cargo bench --bench hook_throughput` for the full run; under `cargo test` it makes a short
 //! smoke run so that it keeps compiling and working.
@@ -27,9 +28,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
-async fn run(backend: Backend, orders: usize, concurrency: usize) {
+async fn run(backend: Backend, settings: &str, orders: usize, concurrency: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some((running, hook)) = serve_for_bench(backend, dir.path(), TOKEN, None).await else {
+    let Some((running, hook)) = serve_for_bench(backend, dir.path(), TOKEN, Some(settings)).await
+    else {
         return;
     };
     let client = reqwest::Client::new();
@@ -72,7 +74,7 @@ async fn run(backend: Backend, orders: usize, concurrency: usize) {
         results.sort_by_key(|(_, latency)| *latency);
         let latencies: Vec<Duration> = results.iter().map(|(_, l)| *l).collect();
         println!(
-            "{backend:?} {label}: {} requests, {concurrency} in flight: {:.0} req/s, \
+            "{backend:?} ({settings}) {label}: {} requests, {concurrency} in flight: {:.0} req/s, \
              p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms, non-200: {failures}",
             latencies.len(),
             latencies.len() as f64 / wall.as_secs_f64(),
@@ -89,6 +91,14 @@ async fn run(backend: Backend, orders: usize, concurrency: usize) {
 async fn main() {
     let full = std::env::args().any(|arg| arg == "--bench");
     let (orders, concurrency) = if full { (2048, 16) } else { (64, 8) };
-    run(Backend::Sqlite, orders, concurrency).await;
-    run(Backend::Postgres, orders, concurrency).await;
+    run(Backend::Sqlite, "group_commit = false", orders, concurrency).await;
+    run(Backend::Sqlite, "group_commit = true", orders, concurrency).await;
+    // PostgreSQL never batches (see `app::group_commit`): the key changes nothing there.
+    run(
+        Backend::Postgres,
+        "group_commit = false",
+        orders,
+        concurrency,
+    )
+    .await;
 }

@@ -95,8 +95,10 @@ pub async fn start(
             (None, None)
         }
     };
+    let group = group_commit(config, &store);
     let state = AppState {
         ingest: store.clone(),
+        group,
         changes,
         rules: Arc::new(config.rules.clone()),
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
@@ -145,6 +147,21 @@ fn change_feed(
     } else {
         Ok((Changes::default(), None))
     }
+}
+
+/// The store's group commit writer: SQLite only, where a commit is an fsync on the one
+/// connection, so batching is the way past one fsync per order. PostgreSQL commits the pool's
+/// connections side by side already, and a batch would hold each order's advisory lock until
+/// its last event, against every other instance (ARCHITECTURE.md, "Group commit").
+fn group_commit(
+    config: &Config,
+    store: &Arc<dyn Store>,
+) -> Option<crate::ingest::group::GroupCommit> {
+    let on_sqlite = config.database_url.starts_with("sqlite:");
+    (config.group_commit.enabled && on_sqlite).then(|| {
+        let ingest: Arc<dyn store::IngestStore> = store.clone();
+        crate::ingest::group::GroupCommit::start(ingest, config.group_commit.max_events)
+    })
 }
 
 /// Binds the console's listener and serves it until `shutdown`.

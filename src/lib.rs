@@ -6,6 +6,8 @@
 //! order, loads its document and asks [`domain::apply`] — pure, no I/O, no clock — what the
 //! event does: the new document, the answer, the stock write-offs, the Telegram notices and the
 //! journal outcome. All of it is committed together, and only then is the marketplace answered.
+//! On SQLite the events of concurrent requests are committed in batches, each event in a
+//! savepoint of the batch's one transaction (`ingest::group`), so one fsync serves many orders.
 //! The domain says what to tell the store's chats; [`notice`] words it for Telegram next to the
 //! decision. The notices wait
 //! in the outbox until [`notify`]'s worker sends them to Telegram, off the request path.

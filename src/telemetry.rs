@@ -46,6 +46,8 @@ pub mod names {
     pub const PRUNED_ROWS: &str = "orders_hook_pruned_rows_total";
     /// Time one pruning batch held the database.
     pub const PRUNE_BATCH_DURATION: &str = "orders_hook_prune_batch_seconds";
+    /// Events per group commit batch (one commit, one fsync on SQLite).
+    pub const GROUP_COMMIT_EVENTS: &str = "orders_hook_group_commit_events";
     /// Console sign-ins refused (an unknown token, a stale form, a used or revoked link).
     pub const CONSOLE_SIGNIN_REFUSED: &str = "orders_hook_console_signin_refused_total";
 }
@@ -82,6 +84,12 @@ pub fn metrics() -> &'static PrometheusHandle {
                 builder.set_buckets_for_metric(
                     Matcher::Full(names::PRUNE_BATCH_DURATION.to_owned()),
                     &[0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+                )
+            })
+            .and_then(|builder| {
+                builder.set_buckets_for_metric(
+                    Matcher::Full(names::GROUP_COMMIT_EVENTS.to_owned()),
+                    &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 1000.0],
                 )
             })
             .unwrap_or_else(|_| PrometheusBuilder::new());

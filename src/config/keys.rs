@@ -97,6 +97,8 @@ keys! {
     timezone: String,
     assembly_minutes: i64,
     sqlite_synchronous: String,
+    group_commit: bool,
+    group_commit_max_events: u64,
     log_format: String,
     default_chat: Option<String>,
     telegram_api_url: String,

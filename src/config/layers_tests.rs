@@ -19,6 +19,11 @@ const CONTRACT: &[(&str, &str)] = &[
     ("timezone", "ORDERS_HOOK_TIMEZONE"),
     ("assembly_minutes", "ORDERS_HOOK_ASSEMBLY_MINUTES"),
     ("sqlite_synchronous", "ORDERS_HOOK_SQLITE_SYNCHRONOUS"),
+    ("group_commit", "ORDERS_HOOK_GROUP_COMMIT"),
+    (
+        "group_commit_max_events",
+        "ORDERS_HOOK_GROUP_COMMIT_MAX_EVENTS",
+    ),
     ("log_format", "ORDERS_HOOK_LOG_FORMAT"),
     ("default_chat", "ORDERS_HOOK_DEFAULT_CHAT"),
     ("telegram_api_url", "ORDERS_HOOK_TELEGRAM_API_URL"),
@@ -104,6 +109,22 @@ fn the_embedded_defaults_are_complete_and_valid() {
 }
 
 #[test]
+fn a_batch_holds_at_least_one_event_and_at_most_a_thousand() {
+    for bad in ["0", "1001"] {
+        let error = load(&[("ORDERS_HOOK_GROUP_COMMIT_MAX_EVENTS", bad)], None).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("ORDERS_HOOK_GROUP_COMMIT_MAX_EVENTS"),
+            "{error}"
+        );
+    }
+    let config = load(&[("ORDERS_HOOK_GROUP_COMMIT_MAX_EVENTS", "1000")], None).unwrap();
+    assert_eq!(config.group_commit.max_events, 1000);
+    assert!(config.group_commit.enabled, "on by default");
+}
+
+#[test]
 fn each_variable_sets_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("secret");
@@ -125,6 +146,8 @@ fn each_variable_sets_its_key() {
         ("ORDERS_HOOK_TIMEZONE", "Asia/Omsk"),
         ("ORDERS_HOOK_ASSEMBLY_MINUTES", "45"),
         ("ORDERS_HOOK_SQLITE_SYNCHRONOUS", "normal"),
+        ("ORDERS_HOOK_GROUP_COMMIT", "off"),
+        ("ORDERS_HOOK_GROUP_COMMIT_MAX_EVENTS", "8"),
         ("ORDERS_HOOK_LOG_FORMAT", "json"),
         ("ORDERS_HOOK_DEFAULT_CHAT", "-100"),
         ("ORDERS_HOOK_TELEGRAM_API_URL", "http://127.0.0.1:1"),

@@ -24,6 +24,7 @@ pub use secret::Secret;
 use crate::console::ConsoleSettings;
 use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;
+use crate::ingest::group::GroupCommitSettings;
 use crate::notify::NotifySettings;
 use crate::store::{Rules, StoreOptions};
 use error::read_named;
@@ -48,6 +49,8 @@ pub struct Config {
     pub hook_path: String,
     /// Below the marketplace's 5 s: past it we answer 503 and roll back.
     pub request_deadline: Duration,
+    /// Whether the hook's events are committed in batches (SQLite only), and how many at most.
+    pub group_commit: GroupCommitSettings,
     /// Read timeout, connection bound and drain deadline of the listener.
     pub server: ServerLimits,
     pub log_format: LogFormat,

@@ -9,6 +9,7 @@ use crate::console::ConsoleSettings;
 use crate::domain::{Routing, Settings};
 use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;
+use crate::ingest::group::GroupCommitSettings;
 use crate::notify::{NotifySettings, RetryPolicy};
 use crate::store::{self, Rules, SqliteSynchronous, StoreOptions};
 use std::ops::RangeInclusive;
@@ -29,6 +30,8 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         timezone,
         assembly_minutes,
         sqlite_synchronous,
+        group_commit,
+        group_commit_max_events,
         log_format,
         default_chat,
         telegram_api_url,
@@ -93,6 +96,16 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
                 format!("{sqlite_synchronous:?}: use FULL (default), EXTRA, NORMAL or OFF"),
             ));
         }
+    };
+    let group_commit = GroupCommitSettings {
+        enabled: group_commit,
+        // Within 1..=1000 by the check.
+        max_events: usize::try_from(within(
+            "group_commit_max_events",
+            group_commit_max_events,
+            1..=1000,
+        )?)
+        .unwrap_or(1000),
     };
     let telegram_timeout_ms = within("telegram_timeout_ms", telegram_timeout_ms, 100..=60_000)?;
     let horizon_minutes = within(
@@ -177,6 +190,7 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         },
         hook_path,
         request_deadline,
+        group_commit,
         server: ServerLimits {
             read_timeout: Duration::from_millis(read_timeout_ms),
             // Within 1..=65_536 by the check above.

@@ -157,7 +157,15 @@ fn panicked(state: &AppState, seen: &Request, panic: &(dyn std::any::Any + Send)
 }
 
 async fn handle(state: &AppState, seen: &mut Request, body: &[u8]) -> Response {
-    match ingest::event(&*state.ingest, &state.rules, seen, body).await {
+    match ingest::event(
+        &*state.ingest,
+        state.group.as_ref(),
+        &state.rules,
+        seen,
+        body,
+    )
+    .await
+    {
         Ingested::Applied(applied) => answer(state, seen, *applied),
         Ingested::Journaled => {
             count(seen, Outcome::Ignored);

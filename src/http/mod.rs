@@ -30,6 +30,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     /// The hook's role: one event's transaction, the journal, readiness.
     pub ingest: Arc<dyn IngestStore>,
+    /// The store's group commit writer, when events are batched (SQLite, `group_commit`).
+    pub group: Option<crate::ingest::group::GroupCommit>,
     /// Told of every committed change of an order document, for the console's live boards.
     pub changes: crate::console::changes::Changes,
     pub rules: Arc<Rules>,

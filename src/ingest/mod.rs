@@ -3,6 +3,7 @@
 //! decided, journal, commit. The store supplies the transaction's statements (`EventTx`); every
 //! journal row is built in `journal`.
 
+pub mod group;
 pub mod journal;
 
 use crate::domain::{
@@ -11,7 +12,7 @@ use crate::domain::{
 };
 use crate::notice;
 use crate::protocol::{self, Incoming, Label, Rejection};
-use crate::store::{IngestStore, Rules, StoreError};
+use crate::store::{EventTx, IngestStore, Rules, StoreError};
 use chrono::{DateTime, Utc};
 use journal::Request;
 use rust_decimal::Decimal;
@@ -75,11 +76,13 @@ pub enum Ingested {
     NotJournaled(StoreError),
 }
 
-/// Labels and parses the body, then applies its event. `request.label` is kept current as the
-/// body is read, so that a request dropped at its deadline is still journaled with its event
-/// and order.
+/// Labels and parses the body, then applies its event: through `group` (a savepoint in the
+/// group commit's next batch) when there is one, else in a transaction of its own.
+/// `request.label` is kept current as the body is read, so that a request dropped at its
+/// deadline is still journaled with its event and order.
 pub async fn event(
     store: &dyn IngestStore,
+    group: Option<&group::GroupCommit>,
     rules: &Arc<Rules>,
     request: &mut Request,
     body: &[u8],
@@ -113,14 +116,18 @@ pub async fn event(
         body: request.body.clone().unwrap_or_default(),
         started: request.started,
     };
-    match apply(store, &event, rules, &facts).await {
+    let applied = match group {
+        Some(group) => group.apply(&event, rules, &facts).await,
+        None => apply(store, &event, rules, &facts).await,
+    };
+    match applied {
         Ok(applied) => Ingested::Applied(Box::new(applied)),
         Err(error) => Ingested::NotApplied(error),
     }
 }
 
 /// The whole effect of one order event: document, history, write-off, outbox and journal,
-/// committed together or not at all.
+/// committed together or not at all, in a transaction of its own.
 pub async fn apply(
     store: &dyn IngestStore,
     event: &OrderEvent,
@@ -128,6 +135,20 @@ pub async fn apply(
     request: &EventRequest,
 ) -> Result<Applied, StoreError> {
     let mut tx = store.begin_event(&event.order_id).await?;
+    let applied = sequence(&mut *tx, event, rules, request).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// The event's sequence (lock, load, catalog, number, decide, write, journal) over `tx`, which
+/// is the event's own transaction (`apply`) or its savepoint in a batch (`group`); the caller
+/// commits.
+async fn sequence(
+    tx: &mut dyn EventTx,
+    event: &OrderEvent,
+    rules: &Arc<Rules>,
+    request: &EventRequest,
+) -> Result<Applied, StoreError> {
     tx.lock_order(&event.order_id).await?;
     let current = tx.load_order(&event.order_id).await?;
     let catalog = tx
@@ -174,7 +195,6 @@ pub async fn apply(
     }
     tx.journal(&request.entry(&event.order_id, &decision))
         .await?;
-    tx.commit().await?;
     Ok(Applied {
         decision,
         negative_balances,

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-/// The statements of an event's transaction, in one backend's dialect.
+/// The statements of an event's transaction, in one backend's dialect. The same statements run
+/// in a transaction of its own (`IngestStore::begin_event`) or in a savepoint of the group
+/// commit's batch (`IngestStore::begin_batch`).
 #[async_trait]
 pub trait EventTx: Send {
     /// Makes concurrent events for the same order wait for each other.
@@ -40,6 +42,15 @@ pub trait EventTx: Send {
     async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError>;
     async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+
+    /// Group commit: marks where the next event of a batch begins (`SAVEPOINT`), so that an
+    /// event that fails is undone alone while the batch's others stay.
+    async fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Keeps the event's writes in the batch (`RELEASE`).
+    async fn release(&mut self) -> Result<(), StoreError>;
+    /// Undoes the event's writes only (`ROLLBACK TO`, then `RELEASE`). On PostgreSQL this also
+    /// clears the transaction's failed state, so the next event of the batch can run.
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
 }
 
 /// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.

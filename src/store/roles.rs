@@ -22,6 +22,10 @@ pub trait IngestStore: Send + Sync {
     /// load, decide, write, journal) on it and commits; dropped uncommitted, it rolls back.
     async fn begin_event(&self, order: &OrderId) -> Result<Box<dyn EventTx>, StoreError>;
 
+    /// Opens the group commit's transaction, in which each event of a batch runs in its own
+    /// savepoint (`EventTx::savepoint`) and which commits them all with one flush.
+    async fn begin_batch(&self) -> Result<Box<dyn EventTx>, StoreError>;
+
     /// Journals a request that touched no order (refused, unknown event type, timed out).
     async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError>;
 

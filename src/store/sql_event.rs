@@ -27,6 +27,12 @@ on_either_database! {
             Ok(Box::new(SqlEventTx(DB::begin_write(&self.pool).await?)))
         }
 
+        async fn begin_batch(&self) -> Result<Box<dyn EventTx>, StoreError> {
+            // The same writing transaction: on PostgreSQL each event still takes its order's
+            // advisory lock, held until the batch commits.
+            Ok(Box::new(SqlEventTx(DB::begin_write(&self.pool).await?)))
+        }
+
         async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
             insert_journal(&self.pool, entry).await
         }
@@ -164,6 +170,24 @@ on_either_database! {
 
         async fn commit(self: Box<Self>) -> Result<(), StoreError> {
             Ok(self.0.commit().await?)
+        }
+
+        async fn savepoint(&mut self) -> Result<(), StoreError> {
+            sqlx::raw_sql("SAVEPOINT event").execute(&mut *self.0).await?;
+            Ok(())
+        }
+
+        async fn release(&mut self) -> Result<(), StoreError> {
+            sqlx::raw_sql("RELEASE SAVEPOINT event").execute(&mut *self.0).await?;
+            Ok(())
+        }
+
+        async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+            // ROLLBACK TO keeps the savepoint open; RELEASE closes it, as if it never was.
+            sqlx::raw_sql("ROLLBACK TO SAVEPOINT event; RELEASE SAVEPOINT event")
+                .execute(&mut *self.0)
+                .await?;
+            Ok(())
         }
     }
 }

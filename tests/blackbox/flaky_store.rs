@@ -54,6 +54,9 @@ impl IngestStore for PanickingIngest {
         }
         self.inner.begin_event(order).await
     }
+    async fn begin_batch(&self) -> Result<Box<dyn EventTx>, StoreError> {
+        self.inner.begin_batch().await
+    }
     async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
         self.inner.record(entry).await
     }

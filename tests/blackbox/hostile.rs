@@ -530,6 +530,7 @@ async fn a_panic_is_answered_as_json_journaled_and_the_service_goes_on(backend: 
     };
     let state = AppState {
         ingest: Arc::new(PanickingIngest { inner: app.store() }),
+        group: None,
         changes: Default::default(),
         rules: Arc::new(Rules::default()),
         tokens: Arc::new(TokenSet::new(&[Secret::new(TOKEN)])),

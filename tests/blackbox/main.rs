@@ -19,6 +19,7 @@ mod console_links;
 mod console_operator;
 mod database_upkeep;
 mod deadline;
+mod durability;
 mod hostile;
 mod hostile_connections;
 mod lifecycle;

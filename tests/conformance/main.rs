@@ -11,6 +11,7 @@ mod board;
 mod catalog;
 mod concurrency;
 mod delivery;
+mod group_commit;
 mod lifecycle;
 mod numbering;
 mod reading;

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use orders_hook::domain::{Answer, OrderEvent, Routing, Settings, Status, StoreRoute};
+use orders_hook::ingest::group::GroupCommit;
 use orders_hook::ingest::{self, Applied, EventRequest};
 use orders_hook::protocol::{self, Incoming};
 use orders_hook::store::{
     JournalFilter, OrderFilter, OrderKey, OrderRecord, OrderSummary, OutboxFilter, OutboxRow,
-    Rules, StockBalance, Store,
+    Rules, StockBalance, Store, StoreError,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -113,6 +114,20 @@ pub async fn apply(store: &dyn Store, prepared: &Prepared) -> Applied {
     )
     .await
     .expect("apply_event")
+}
+
+/// One body through a group commit's writer, as the hook hands it over when batching.
+pub async fn apply_grouped(
+    group: &GroupCommit,
+    prepared: &Prepared,
+) -> Result<Applied, StoreError> {
+    group
+        .apply(
+            &prepared.event,
+            &std::sync::Arc::new(rules()),
+            &prepared.request,
+        )
+        .await
 }
 
 /// Sends one body: parse, then one store transaction.
