@@ -5,12 +5,12 @@
 
 use super::ConsoleState;
 use super::page::{self, Nav};
-use super::session::Viewer;
+use super::session::StoreViewer;
 use crate::domain::{OrderDocument, Status};
 use crate::notice::{money_text, quantity_text, window_text};
 use crate::store::BoardOrder;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -192,12 +192,8 @@ async fn current_table(state: &ConsoleState, store_id: &str) -> Result<String, R
 /// `GET /stores/{id}`.
 pub async fn board(
     State(state): State<ConsoleState>,
-    viewer: Viewer,
-    Path(store_id): Path<String>,
+    StoreViewer { viewer, store_id }: StoreViewer,
 ) -> Response {
-    if let Err(refused) = viewer.require_store(Some(&store_id)) {
-        return refused.into_response();
-    }
     let table = match current_table(&state, &store_id).await {
         Ok(table) => table,
         Err(response) => return response,
@@ -218,12 +214,8 @@ pub async fn board(
 /// `GET /stores/{id}/table`: the fragment `board.js` puts in place.
 pub async fn table(
     State(state): State<ConsoleState>,
-    viewer: Viewer,
-    Path(store_id): Path<String>,
+    StoreViewer { store_id, .. }: StoreViewer,
 ) -> Response {
-    if let Err(refused) = viewer.require_store(Some(&store_id)) {
-        return refused.into_response();
-    }
     match current_table(&state, &store_id).await {
         Ok(table) => ([(header::CACHE_CONTROL, "no-store")], Html(table)).into_response(),
         Err(response) => response,

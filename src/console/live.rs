@@ -5,8 +5,8 @@
 
 use super::ConsoleState;
 use super::changes::Heard;
-use super::session::Viewer;
-use axum::extract::{Path, State};
+use super::session::StoreViewer;
+use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -21,12 +21,8 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// `GET /stores/{id}/events`.
 pub async fn events(
     State(state): State<ConsoleState>,
-    viewer: Viewer,
-    Path(store_id): Path<String>,
+    StoreViewer { store_id, .. }: StoreViewer,
 ) -> Response {
-    if let Err(refused) = viewer.require_store(Some(&store_id)) {
-        return refused.into_response();
-    }
     // Subscribed before the answer's head goes out: a change committed after the board saw
     // the head is never missed.
     let receiver = state.changes.subscribe();

@@ -5,7 +5,7 @@
 use super::ConsoleState;
 use super::grant::{Role, digest_hex};
 use crate::store::console::NewSession;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -183,5 +183,30 @@ impl FromRequestParts<ConsoleState> for Viewer {
             csrf: session.csrf,
             session: digest,
         })
+    }
+}
+
+/// A viewer on one store's pages (`/stores/{id}/…`): signed in, and allowed that store (the
+/// operator, or that store's own sign-in); another store's viewer is refused with 403.
+pub struct StoreViewer {
+    pub viewer: Viewer,
+    pub store_id: String,
+}
+
+impl FromRequestParts<ConsoleState> for StoreViewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ConsoleState,
+    ) -> Result<Self, Self::Rejection> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        let Path(store_id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        viewer
+            .require_store(Some(&store_id))
+            .map_err(IntoResponse::into_response)?;
+        Ok(StoreViewer { viewer, store_id })
     }
 }
