@@ -5,12 +5,18 @@
                                                 keep-alive; prints one JSON result line
   bench.py sample PID...                       utime+stime (ms) and VmRSS/VmHWM (KiB), summed
   bench.py simulate FILE                       simulate's --json report as our row (JSON)
+  bench.py timed OUT ERR CMD...                 runs CMD (stdout to OUT, stderr added to ERR);
+                                                prints its CPU time as JSON: the load generator's
+                                                own share of the machine
+  bench.py pg-pids DATADIR                      the PostgreSQL server's processes, for sample
   bench.py table RESULTS.jsonl                 BENCHMARKS.md on stdout
 """
 
 import http.client
 import json
 import os
+import resource
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -22,13 +28,15 @@ FIXTURE = os.path.join(HERE, "..", "..", "tests", "fixtures", "order.created.jso
 def read_simulate(report):
     """The one place that knows `orders-hook simulate --json`'s field names (README,
     "Simulator"): `total` and `byEvent[...]` rows with `requests`, `throughput`, `retries`,
-    `errors` (counts by kind) and `latencyMs` (`p50`, `p90`, `p99`, `p999`, `max`); `verdict.ok`.
+    `errors` (counts by kind) and `latencyMs` (`p50`, `p90`, `p99`, `p999`, `max`); `verdict.ok`;
+    `orders` (started).
     """
     total = report.get("total", {})
     created = report.get("byEvent", {}).get("order.created", {})
     latency = created.get("latencyMs", {})
     verdict = report.get("verdict", {})
     return {
+        "orders": report.get("orders"),
         "throughput": total.get("throughput"),
         "requests": total.get("requests"),
         "created_per_s": created.get("throughput"),
@@ -91,18 +99,48 @@ def sample(pids):
     ticks = os.sysconf("SC_CLK_TCK")
     total = {"cpu_ms": 0.0, "rss_kib": 0, "hwm_kib": 0}
     for pid in pids:
-        with open(f"/proc/{pid}/stat") as f:
-            # The command name may hold spaces: count fields after its closing parenthesis.
-            fields = f.read().rsplit(")", 1)[1].split()
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                # The command name may hold spaces: count fields after its closing parenthesis.
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+        except OSError:
+            continue  # a PostgreSQL backend that ended: its time is lost, not miscounted
         total["cpu_ms"] += (int(fields[11]) + int(fields[12])) * 1000 / ticks
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key == "VmRSS":
-                    total["rss_kib"] += int(value.split()[0])
-                elif key == "VmHWM":
-                    total["hwm_kib"] += int(value.split()[0])
+        for line in status.splitlines():
+            key, _, value = line.partition(":")
+            if key == "VmRSS":
+                total["rss_kib"] += int(value.split()[0])
+            elif key == "VmHWM":
+                total["hwm_kib"] += int(value.split()[0])
     print(json.dumps(total))
+
+
+def timed(out, err, command):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(out, "wb") as stdout, open(err, "ab") as stderr:
+        subprocess.run(command, stdout=stdout, stderr=stderr, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(json.dumps({"cpu_ms": cpu * 1000}))
+
+
+def pg_pids(data_dir):
+    """The postmaster (first line of postmaster.pid) and its children: the backends the
+    services' pools hold open, the WAL writer, the checkpointer."""
+    with open(os.path.join(data_dir, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    pids = [postmaster]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == postmaster:
+                        pids.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass  # gone between the listing and the read
+    print(" ".join(map(str, pids)))
 
 
 # ---- BENCHMARKS.md ---------------------------------------------------------------------------
@@ -128,6 +166,20 @@ def cost(step):
         return "–", "–"
     cpu = (after["cpu_ms"] - before["cpu_ms"]) / requests
     return f"{cpu:.2f}", f"{after['rss_kib'] / 1024:.1f} (peak {after['hwm_kib'] / 1024:.1f})"
+
+
+def cpu_per_request(step, before_key, after_key=None):
+    """CPU ms per request of another process group of the step: the simulator (`simulator`,
+    one figure) or PostgreSQL (`pg_before`/`pg_after`); None when not sampled."""
+    requests = step.get("requests") or 0
+    if not requests:
+        return None
+    if after_key is None:
+        spent = (step.get(before_key) or {}).get("cpu_ms")
+    else:
+        before, after = step.get(before_key), step.get(after_key)
+        spent = after["cpu_ms"] - before["cpu_ms"] if before and after else None
+    return None if spent is None else spent / requests
 
 
 def table(path):
@@ -169,20 +221,32 @@ def table(path):
     if not sims:
         w("Not measured in this run: `orders-hook simulate` was not available.")
     else:
-        w("Latency of `order.created` in ms, from the intended send time. CPU is the service "
-          "process's user+system time per request; RSS after the step.")
+        w("Fixed rates are open loop, as the marketplace sends: each request at its planned "
+          "time whatever the answers, latency from that planned time (no coordinated omission), "
+          "the marketplace's retry schedule (1 s doubling to 64 s). Saturation is a closed loop "
+          "of a fixed number of senders, latency from the actual send, retry pauses a "
+          "hundredth of the marketplace's. Events/s counts every event accepted once (each is "
+          "one transaction), not repeats; latency is `order.created`'s, in ms. CPU is the "
+          "service process's user+system time per request received; RSS after the step.")
         w("")
-        w("| backend | target req/s | achieved req/s | ÷ ceiling | created/s | p50 | p90 | p99 "
-          "| p99.9 | max | retries | errors | verdict | CPU ms/req | RSS MB |")
-        w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+        w("| backend | pace | events/s | ÷ ceiling | created/s | ÷ ceiling | p50 | p90 | p99 "
+          "| p99.9 | max | requests | retries | errors | verdict | CPU ms/req | RSS MB "
+          "| simulator CPU ms/req | PostgreSQL CPU ms/req |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
+          "---:|")
         for r in sims:
             ceiling = ceilings.get(r["backend"], {}).get("one_per_commit")
             cpu, rss = cost(r)
-            w(f"| {r['backend']} | {r['target']} | {num(r.get('throughput'))} | "
+            pace = f"{r['target']} req/s" if str(r["target"]).isdigit() else r["target"]
+            w(f"| {r['backend']} | {pace} | {num(r.get('throughput'))} | "
               f"{ratio(r.get('throughput'), ceiling)} | {num(r.get('created_per_s'))} | "
+              f"{ratio(r.get('created_per_s'), ceiling)} | "
               f"{num(r.get('p50'), 2)} | {num(r.get('p90'), 2)} | {num(r.get('p99'), 2)} | "
-              f"{num(r.get('p999'), 2)} | {num(r.get('max'), 2)} | {num(r.get('retries'), 0)} | "
-              f"{num(r.get('errors'), 0)} | {r.get('verdict') or '–'} | {cpu} | {rss} |")
+              f"{num(r.get('p999'), 2)} | {num(r.get('max'), 2)} | {num(r.get('requests'), 0)} | "
+              f"{num(r.get('retries'), 0)} | "
+              f"{num(r.get('errors'), 0)} | {r.get('verdict') or '–'} | {cpu} | {rss} | "
+              f"{num(cpu_per_request(r, 'simulator'), 2)} | "
+              f"{num(cpu_per_request(r, 'pg_before', 'pg_after'), 2)} |")
     w("")
     w("## An order's size")
     w("")
@@ -224,18 +288,121 @@ def table(path):
         w("")
         w("CPU and RSS are summed over the instances (nginx and PostgreSQL not included).")
         w("")
-        w("| instances | target req/s | achieved req/s | ÷ ceiling | p50 | p99 | p99.9 | errors "
-          "| CPU ms/req | RSS MB |")
-        w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w("| instances | pace | events/s | ÷ ceiling | created/s | p50 | p99 | p99.9 | errors "
+          "| verdict | CPU ms/req | RSS MB | simulator CPU ms/req | PostgreSQL CPU ms/req |")
+        w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
         ceiling = ceilings.get("postgres", {}).get("one_per_commit")
         for r in pools:
             cpu, rss = cost(r)
             w(f"| {r['instances']} | {r['target']} | {num(r.get('throughput'))} | "
-              f"{ratio(r.get('throughput'), ceiling)} | {num(r.get('p50'), 2)} | "
+              f"{ratio(r.get('throughput'), ceiling)} | {num(r.get('created_per_s'))} | "
+              f"{num(r.get('p50'), 2)} | "
               f"{num(r.get('p99'), 2)} | {num(r.get('p999'), 2)} | {num(r.get('errors'), 0)} | "
-              f"{cpu} | {rss} |")
+              f"{r.get('verdict') or '–'} | {cpu} | {rss} | "
+              f"{num(cpu_per_request(r, 'simulator'), 2)} | "
+              f"{num(cpu_per_request(r, 'pg_before', 'pg_after'), 2)} |")
+        one = next((r for r in pools if r["instances"] == 1), None)
+        three = next((r for r in pools if r["instances"] == 3), None)
+        if one and three and one.get("throughput"):
+            w("")
+            w(f"3 instances carry {three['throughput'] / one['throughput']:.2f}× what one "
+              "carries.")
     w("")
+    goals(w, rows, ceilings)
+    capacity(w, rows)
     print("\n".join(out))
+
+
+def find(rows, kind, backend, target):
+    return next((r for r in rows if r["kind"] == kind and r["backend"] == backend
+                 and str(r.get("target")) == target), None)
+
+
+def goals(w, rows, ceilings):
+    """The issue's goals against this run's figures: measured, never asserted."""
+    w("## The goals, against this run")
+    w("")
+    w("| goal | measured | met |")
+    w("|---|---|---|")
+
+    def line(goal, measured, met):
+        w(f"| {goal} | {measured} | {'–' if met is None else ('yes' if met else 'no')} |")
+
+    sat = find(rows, "rate", "sqlite", "saturation, created only")
+    ceiling = ceilings.get("sqlite", {}).get("one_per_commit")
+    if sat and ceiling and sat.get("created_per_s"):
+        x = sat["created_per_s"] / ceiling
+        line("SQLite `FULL`: created orders/s at saturation ≥ 2× the one-commit-per-order ceiling",
+             f"{sat['created_per_s']:,.0f}/s against {ceiling:,.0f} commits/s: {x:.2f}×", x >= 2)
+    for backend in ("sqlite", "postgres"):
+        r = find(rows, "rate", backend, "500")
+        if r and r.get("p99") is not None:
+            line(f"{backend}: `order.created` p99 < 5 ms at 500 req/s", f"{r['p99']:.2f} ms",
+                 r["p99"] < 5)
+    r = find(rows, "rate", "sqlite", "2000")
+    if r and r.get("p99") is not None:
+        line("SQLite: p99 < 20 ms at 2,000 req/s", f"{r['p99']:,.2f} ms", r["p99"] < 20)
+    peaks = []
+    for r in rows:
+        if r["kind"] in ("rate", "size", "pool") and r.get("after"):
+            per = r["after"]["hwm_kib"] / 1024 / max(1, r.get("instances") or 1)
+            peaks.append((per, r))
+    if peaks:
+        per, r = max(peaks, key=lambda p: p[0])
+        where = f"{r['backend']} {r['kind']} {r.get('target') or r.get('lines')}"
+        line("RSS under load < 50 MB per instance", f"peak {per:.1f} MB ({where})", per < 50)
+    for backend in ("sqlite", "postgres"):
+        sizes = sorted((r for r in rows if r["kind"] == "dbsize" and r["backend"] == backend),
+                       key=lambda r: r["stored"])
+        if len(sizes) >= 2 and sizes[0].get("p50") and sizes[-1].get("p50"):
+            small, big = sizes[0], sizes[-1]
+            x50, x99 = big["p50"] / small["p50"], big["p99"] / small["p99"]
+            line(f"{backend}: created latency at {big['stored']:,} stored orders within 20% of "
+                 f"{small['stored']:,}",
+                 f"p50 {x50:.2f}×, p99 {x99:.2f}×", x50 <= 1.2)
+    pools = {r["instances"]: r for r in rows if r["kind"] == "pool"}
+    if 1 in pools and 3 in pools and pools[1].get("throughput"):
+        x = pools[3]["throughput"] / pools[1]["throughput"]
+        line("PostgreSQL: 3 instances behind nginx against one", f"{x:.2f}×", None)
+    w("")
+
+
+def capacity(w, rows):
+    """Orders a day on paper, from the per-request costs measured at saturation."""
+    lines = []
+    for backend in ("sqlite", "postgres"):
+        r = find(rows, "rate", backend, "saturation")
+        if not r or not r.get("created_per_s") or not r.get("requests"):
+            continue
+        per_order = r["requests"] / max(1, r.get("orders") or 0) if r.get("orders") else None
+        svc_cpu = None
+        before, after = r.get("before"), r.get("after")
+        if before and after:
+            svc_cpu = (after["cpu_ms"] - before["cpu_ms"]) / r["requests"]
+        pg_cpu = cpu_per_request(r, "pg_before", "pg_after")
+        lines.append((backend, r, per_order, svc_cpu, pg_cpu))
+    if not lines:
+        return
+    w("## Capacity on paper")
+    w("")
+    w("From the saturation runs of whole lifecycles above (requests per order as the simulator "
+      "sent them, repeats and retries included). A day's orders are not spread evenly: the "
+      "figures below are what a full day at this rate would hold, so divide by the peak hour's "
+      "share (an evening peak of 3× the mean means a third of it).")
+    w("")
+    w("| backend | requests per order | measured orders/s | orders/day at that rate | service "
+      "CPU ms/req | service orders/day per core | PostgreSQL CPU ms/req | PostgreSQL orders/day "
+      "per core |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for backend, r, per_order, svc_cpu, pg_cpu in lines:
+        def per_core(cpu):
+            if not cpu or not per_order:
+                return None
+            return 1000 / cpu / per_order * 86400
+        w(f"| {backend} | {num(per_order, 2)} | {num(r['created_per_s'])} | "
+          f"{num(r['created_per_s'] * 86400, 0)} | {num(svc_cpu, 2)} | "
+          f"{num(per_core(svc_cpu), 0)} | {num(pg_cpu, 2)} | {num(per_core(pg_cpu), 0)} |")
+    w("")
 
 
 def main(argv):
@@ -247,6 +414,10 @@ def main(argv):
     elif command == "simulate":
         with open(argv[2], encoding="utf-8") as f:
             print(json.dumps(read_simulate(json.load(f))))
+    elif command == "timed":
+        timed(argv[2], argv[3], argv[4:])
+    elif command == "pg-pids":
+        pg_pids(argv[2])
     elif command == "table":
         table(argv[2])
     else:

@@ -2,7 +2,7 @@
 //! configuration and the store: it drives a deployment from outside, like the marketplace.
 
 use super::ExitWith;
-use crate::simulate::{self, Limit, Marking, Options, Shares, check};
+use crate::simulate::{self, Limit, Marking, Options, Pace, Shares, check};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -21,8 +21,16 @@ pub struct SimulateArgs {
     #[arg(long)]
     check: bool,
     /// Requests per second, sent open-loop (each at its planned time, whatever the answers).
-    #[arg(long, default_value_t = 50.0)]
+    #[arg(long, default_value_t = 50.0, conflicts_with = "in_flight")]
     rate: f64,
+    /// Saturation instead of a rate: this many senders, each sending its next request as soon
+    /// as its last was answered (closed loop); latency is then measured from the actual send.
+    #[arg(long)]
+    in_flight: Option<usize>,
+    /// Orders are only created, never taken further: the transaction the storage ceiling
+    /// measures (scripts/bench), instead of whole lifecycles.
+    #[arg(long)]
+    created_only: bool,
     /// Start new orders for this many seconds (default 10 unless --orders).
     #[arg(long, conflicts_with = "orders")]
     duration: Option<f64>,
@@ -89,7 +97,11 @@ pub async fn run(args: &SimulateArgs, json_output: bool) -> anyhow::Result<()> {
     let options = Options {
         url: args.url.clone(),
         token: args.token.clone(),
-        rate: args.rate,
+        pace: match args.in_flight {
+            Some(senders) => Pace::InFlight(senders),
+            None => Pace::Rate(args.rate),
+        },
+        created_only: args.created_only,
         limit,
         shares: Shares {
             cancel: args.cancel_share,

@@ -1,6 +1,7 @@
 //! The marketplace, simulated: a tool a partner points at their own deployment of the hook.
 //!
-//! A load run ([`run`]) sends order lifecycles open-loop at a fixed rate ([`schedule`]), each
+//! A load run ([`run`]) sends order lifecycles open-loop at a fixed rate ([`schedule`]), or
+//! closed-loop from a fixed number of senders to find the deployment's saturation; each
 //! order's events planned by [`plan`] and built from the fixtures by [`bodies`], sent with the
 //! marketplace's timeout, retries, repeats and lost answers by [`marketplace`]; [`report`]
 //! holds the HDR latencies and the report, and [`verdict`] judges every answer received against
@@ -29,13 +30,25 @@ pub enum Limit {
     Orders(u64),
 }
 
+/// How requests are paced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// Open loop: a request is due every `1 / rate` seconds whatever the answers; latency from
+    /// the planned send time. The marketplace's own way, for fixed-rate runs.
+    Rate(f64),
+    /// Closed loop, for the deployment's saturation: this many senders, each sending its next
+    /// request as soon as its last one was answered; latency from the actual send.
+    InFlight(usize),
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The hook's full URL.
     pub url: String,
     pub token: String,
-    /// Requests per second.
-    pub rate: f64,
+    pub pace: Pace,
+    /// Orders are only created (the storage ceiling's own transaction), never taken further.
+    pub created_only: bool,
     pub limit: Limit,
     pub shares: Shares,
     /// Multiplies the retry pauses (1 = the marketplace's own schedule).

@@ -97,6 +97,12 @@ pub fn lifecycle(rng: &mut impl Rng, shares: &Shares) -> Vec<Step> {
     steps
 }
 
+/// An order that is only created: the storage ceiling's own transaction, for a saturation run
+/// comparable with it. Repeats and lost answers as in a whole lifecycle.
+pub fn creation_only(rng: &mut impl Rng, shares: &Shares) -> Vec<Step> {
+    vec![step(rng, shares, Event::Created)]
+}
+
 fn step(rng: &mut impl Rng, shares: &Shares, event: Event) -> Step {
     let copies = if rng.random_bool(shares.duplicate.clamp(0.0, 1.0)) {
         if rng.random_ratio(1, 3) {
@@ -146,6 +152,21 @@ mod tests {
                 .iter()
                 .all(|s| s.copies == Copies::Once && !s.drop_first)
         );
+    }
+
+    #[test]
+    fn a_creation_only_order_is_one_created_event() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let shares = Shares {
+            unknown: 1.0,
+            cancel: 1.0,
+            ..NONE
+        };
+        for _ in 0..20 {
+            let steps = creation_only(&mut rng, &shares);
+            assert_eq!(steps.len(), 1);
+            assert_eq!(steps[0].event, Event::Created);
+        }
     }
 
     #[test]

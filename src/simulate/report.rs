@@ -1,6 +1,7 @@
 //! What a run measured: per event type, requests, answers and latency in HDR histograms
 //! (microseconds, three significant digits), and the report built from them as text or JSON.
 
+use super::Pace;
 use super::verdict::Verdict;
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -146,7 +147,10 @@ impl Row {
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub url: String,
-    pub rate: f64,
+    /// The open loop's requests per second; `null` in a closed-loop (saturation) run.
+    pub rate: Option<f64>,
+    /// The closed loop's senders; `null` in an open-loop run.
+    pub in_flight: Option<usize>,
     pub seconds: f64,
     /// Orders started; `ordersCompleted` went through their whole lifecycle.
     pub orders: u64,
@@ -159,7 +163,7 @@ pub struct Report {
 impl Report {
     pub fn build(
         url: &str,
-        rate: f64,
+        pace: Pace,
         elapsed: Duration,
         orders: (u64, u64),
         tallies: &BTreeMap<String, Tally>,
@@ -172,7 +176,14 @@ impl Report {
         }
         Report {
             url: url.to_owned(),
-            rate,
+            rate: match pace {
+                Pace::Rate(rate) => Some(rate),
+                Pace::InFlight(_) => None,
+            },
+            in_flight: match pace {
+                Pace::Rate(_) => None,
+                Pace::InFlight(senders) => Some(senders),
+            },
             seconds,
             orders: orders.0,
             orders_completed: orders.1,
@@ -186,9 +197,14 @@ impl Report {
     }
 
     pub fn text(&self) -> String {
+        let pace = match (self.rate, self.in_flight) {
+            (Some(rate), _) => format!("at {rate} req/s"),
+            (None, Some(senders)) => format!("with {senders} in flight (closed loop)"),
+            (None, None) => String::new(),
+        };
         let mut out = format!(
-            "{} at {} req/s for {:.1} s: {} orders ({} completed)\n\n",
-            self.url, self.rate, self.seconds, self.orders, self.orders_completed
+            "{} {pace} for {:.1} s: {} orders ({} completed)\n\n",
+            self.url, self.seconds, self.orders, self.orders_completed
         );
         let rows = self
             .by_event
@@ -284,7 +300,7 @@ mod tests {
         }
         let report = Report::build(
             "http://x",
-            10.0,
+            Pace::Rate(10.0),
             Duration::from_secs(2),
             (2, 2),
             &tallies,
@@ -298,5 +314,24 @@ mod tests {
         let json = serde_json::to_value(&report).unwrap();
         assert!(json["byEvent"]["order.created"]["latencyMs"]["p999"].is_number());
         assert!(report.text().contains("verdict: BAD"));
+        assert!(report.text().contains("at 10 req/s"));
+        assert_eq!(json["rate"], 10.0);
+        assert!(json["inFlight"].is_null());
+    }
+
+    #[test]
+    fn a_closed_loop_report_names_its_senders_and_no_rate() {
+        let report = Report::build(
+            "http://x",
+            Pace::InFlight(16),
+            Duration::from_secs(1),
+            (0, 0),
+            &BTreeMap::new(),
+            Verdict::default(),
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert!(json["rate"].is_null());
+        assert_eq!(json["inFlight"], 16);
+        assert!(report.text().contains("with 16 in flight (closed loop)"));
     }
 }

@@ -1,14 +1,19 @@
-//! The open loop: a request is due every `1 / rate` seconds whatever the deployment does. Each
-//! due slot goes to the next event of an order whose previous event was answered 200 (a
-//! lifecycle is sequential), or else to a new order; orders run side by side.
+//! The two paces of a load run. Open loop (`Pace::Rate`): a request is due every `1 / rate`
+//! seconds whatever the deployment does; each due slot goes to the next event of an order whose
+//! previous event was answered 200 (a lifecycle is sequential), or else to a new order; orders
+//! run side by side. Closed loop (`Pace::InFlight`): a fixed number of senders, each taking its
+//! orders through their events one request after another, as fast as the deployment answers;
+//! what they carry together is its saturation.
 
 use super::marketplace::{Marketplace, Shared};
-use super::plan::{Step, lifecycle};
+use super::plan::{Step, creation_only, lifecycle};
 use super::report::{Percentiles, Report, Tally};
 use super::schedule::{in_flight_bound, intended_offset};
 use super::verdict::judge;
-use super::{Limit, Options};
+use super::{Limit, Options, Pace};
 use indicatif::ProgressBar;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -25,37 +30,76 @@ struct OrderRun {
 
 /// Runs the load and judges it.
 pub async fn run(options: &Options, progress: Option<ProgressBar>) -> anyhow::Result<Report> {
-    anyhow::ensure!(
-        options.rate.is_finite() && options.rate > 0.0,
-        "--rate must be above 0"
-    );
+    let in_flight = match options.pace {
+        Pace::Rate(rate) => {
+            anyhow::ensure!(rate.is_finite() && rate > 0.0, "--rate must be above 0");
+            in_flight_bound(rate)
+        }
+        Pace::InFlight(senders) => {
+            anyhow::ensure!(senders > 0, "--in-flight must be above 0");
+            // Two copies sent at once by one sender must not wait for each other.
+            senders.saturating_mul(2)
+        }
+    };
     let market: Shared = Arc::new(Marketplace::new(
         &options.url,
         &options.token,
         options.marking.clone(),
         options.retry_scale,
-        in_flight_bound(options.rate),
+        in_flight,
     )?);
-    let (ready, mut next_ready) = mpsc::unbounded_channel::<OrderRun>();
-    let active = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let ticker = progress.map(|bar| tokio::spawn(show_progress(market.clone(), bar, start)));
+    let started = match options.pace {
+        Pace::Rate(rate) => open_loop(&market, options, rate, start).await,
+        Pace::InFlight(senders) => closed_loop(&market, options, senders, start).await,
+    };
+    let elapsed = start.elapsed();
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    let record = market.lock();
+    let verdict = judge(&record.answers, &record.undelivered);
+    Ok(Report::build(
+        &options.url,
+        options.pace,
+        elapsed,
+        (started, record.completed),
+        &record.tallies,
+        verdict,
+    ))
+}
+
+/// A new order, numbered `started`, with its events planned.
+fn new_order(options: &Options, rng: &mut impl rand::Rng, started: u64) -> OrderRun {
+    let steps = if options.created_only {
+        creation_only(rng, &options.shares)
+    } else {
+        lifecycle(rng, &options.shares)
+    };
+    OrderRun {
+        id: options.marking.order_id(started),
+        variant: started,
+        steps,
+        next: 0,
+    }
+}
+
+/// The fixed-rate pace; returns the orders started once every one of them has ended.
+async fn open_loop(market: &Shared, options: &Options, rate: f64, start: Instant) -> u64 {
+    let (ready, mut next_ready) = mpsc::unbounded_channel::<OrderRun>();
+    let active = Arc::new(AtomicU64::new(0));
     let mut rng = rand::rng();
     let mut started = 0u64;
     for slot in 0u64.. {
-        let intended = start + intended_offset(slot, options.rate);
+        let intended = start + intended_offset(slot, rate);
         tokio::time::sleep_until(intended).await;
         let order = match next_ready.try_recv() {
             Ok(order) => Some(order),
             Err(_) if may_start(options.limit, started, start.elapsed()) => {
                 started += 1;
                 active.fetch_add(1, Ordering::SeqCst);
-                Some(OrderRun {
-                    id: options.marking.order_id(started),
-                    variant: started,
-                    steps: lifecycle(&mut rng, &options.shares),
-                    next: 0,
-                })
+                Some(new_order(options, &mut rng, started))
             }
             Err(_) => None,
         };
@@ -73,20 +117,49 @@ pub async fn run(options: &Options, progress: Option<ProgressBar>) -> anyhow::Re
             None => {}
         }
     }
-    let elapsed = start.elapsed();
-    if let Some(ticker) = ticker {
-        ticker.abort();
+    started
+}
+
+/// The saturation pace: `senders` tasks, each starting orders (numbered from one shared count)
+/// until the limit and taking each through its events, every request sent when the last was
+/// answered. Returns the orders started.
+async fn closed_loop(market: &Shared, options: &Options, senders: usize, start: Instant) -> u64 {
+    // Numbers are taken first and the limit checked after, so a number past the limit is
+    // simply never used; `started` counts the orders that really began.
+    let numbers = Arc::new(AtomicU64::new(0));
+    let started = Arc::new(AtomicU64::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..senders {
+        let (market, options) = (market.clone(), options.clone());
+        let (numbers, started) = (numbers.clone(), started.clone());
+        // A sender's own generator: the thread-local one cannot cross an await.
+        let mut rng = StdRng::from_rng(&mut rand::rng());
+        tasks.spawn(async move {
+            loop {
+                let number = numbers.fetch_add(1, Ordering::SeqCst) + 1;
+                if !may_start(options.limit, number - 1, start.elapsed()) {
+                    break;
+                }
+                started.fetch_add(1, Ordering::SeqCst);
+                let mut order = new_order(&options, &mut rng, number);
+                while order.next < order.steps.len() {
+                    let step = order.steps[order.next];
+                    let delivered = market
+                        .step(&order.id, order.variant, order.next, step, Instant::now())
+                        .await;
+                    order.next += 1;
+                    if !delivered {
+                        break; // the marketplace would cancel it: the order goes no further
+                    }
+                    if order.next == order.steps.len() {
+                        market.lock().completed += 1;
+                    }
+                }
+            }
+        });
     }
-    let record = market.lock();
-    let verdict = judge(&record.answers, &record.undelivered);
-    Ok(Report::build(
-        &options.url,
-        options.rate,
-        elapsed,
-        (started, record.completed),
-        &record.tallies,
-        verdict,
-    ))
+    while tasks.join_next().await.is_some() {}
+    started.load(Ordering::SeqCst)
 }
 
 fn may_start(limit: Limit, started: u64, elapsed: Duration) -> bool {

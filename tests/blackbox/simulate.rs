@@ -10,6 +10,7 @@ use std::process::Output;
 
 on_both_backends!(
     a_load_run_ends_with_a_good_verdict_and_one_number_per_order,
+    a_closed_loop_of_creations_only_makes_one_numbered_order_each,
     the_check_passes_against_the_service_and_fails_with_a_wrong_token,
 );
 
@@ -132,6 +133,61 @@ async fn a_load_run_ends_with_a_good_verdict_and_one_number_per_order(backend: B
         })
         .collect();
     assert_eq!(numbers.len(), listed.len(), "no number is shared");
+    app.stop().await;
+}
+
+/// The saturation pace: a fixed number of senders, orders only created, a fixed count of them.
+async fn a_closed_loop_of_creations_only_makes_one_numbered_order_each(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let url = format!("{}{HOOK}", app.base);
+    let output = simulate(&[
+        "--url",
+        &url,
+        "--token",
+        TOKEN,
+        "--in-flight",
+        "4",
+        "--created-only",
+        "--orders",
+        "30",
+        "--duplicate-share",
+        "0.3",
+        "--drop-share",
+        "0.2",
+        "--retry-scale",
+        "0.01",
+        "--json",
+    ])
+    .await;
+    let report = json_of(&output);
+    assert!(output.status.success(), "the verdict is good: {report:#}");
+    assert!(report["rate"].is_null(), "no rate in a closed loop");
+    assert_eq!(report["inFlight"], 4);
+    assert_eq!(count(&report["orders"]), 30, "exactly the orders asked");
+    assert_eq!(count(&report["ordersCompleted"]), 30);
+    let rows = report["byEvent"].as_object().expect("byEvent");
+    assert_eq!(
+        rows.keys().collect::<Vec<_>>(),
+        ["order.created"],
+        "only creations were sent"
+    );
+    assert_eq!(count(&rows["order.created"]["delivered"]), 30);
+    assert_eq!(count(&report["verdict"]["ordersNumbered"]), 30);
+    assert!(count(&report["total"]["duplicates"]) > 0, "{report:#}");
+    let listed = app.cli(&["orders", "list", "--store", "sim-store"]);
+    let listed = listed.as_array().expect("orders list");
+    assert_eq!(listed.len(), 30);
+    assert!(
+        listed.iter().all(|order| order["status"] == "new"),
+        "{listed:?}"
+    );
+    let numbers: BTreeSet<&str> = listed
+        .iter()
+        .filter_map(|order| order["number"].as_str())
+        .collect();
+    assert_eq!(numbers.len(), 30, "one number of its own per order");
     app.stop().await;
 }
 
