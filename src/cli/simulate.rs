@@ -31,6 +31,10 @@ pub struct SimulateArgs {
     /// measures (scripts/bench), instead of whole lifecycles.
     #[arg(long)]
     created_only: bool,
+    /// Seeds the orders' plans (repeats, lost answers, cancellations): the same seed sends the
+    /// same plans again at a fixed rate, to compare two deployments or two versions.
+    #[arg(long)]
+    seed: Option<u64>,
     /// Start new orders for this many seconds (default 10 unless --orders).
     #[arg(long, conflicts_with = "orders")]
     duration: Option<f64>,
@@ -102,6 +106,7 @@ pub async fn run(args: &SimulateArgs, json_output: bool) -> anyhow::Result<()> {
             None => Pace::Rate(args.rate),
         },
         created_only: args.created_only,
+        seed: args.seed,
         limit,
         shares: Shares {
             cancel: args.cancel_share,

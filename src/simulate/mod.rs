@@ -49,6 +49,9 @@ pub struct Options {
     pub pace: Pace,
     /// Orders are only created (the storage ceiling's own transaction), never taken further.
     pub created_only: bool,
+    /// Seeds the plan of every order (which events are repeated, dropped, cancelled): two runs
+    /// with one seed send the same plans at a fixed rate. `None`: a fresh plan each run.
+    pub seed: Option<u64>,
     pub limit: Limit,
     pub shares: Shares,
     /// Multiplies the retry pauses (1 = the marketplace's own schedule).

@@ -70,6 +70,14 @@ pub async fn run(options: &Options, progress: Option<ProgressBar>) -> anyhow::Re
     ))
 }
 
+/// The generator of orders' plans: seeded (the `stream`-th of the seed) or fresh.
+fn plans(seed: Option<u64>, stream: u64) -> StdRng {
+    match seed {
+        Some(seed) => StdRng::seed_from_u64(seed.wrapping_add(stream)),
+        None => StdRng::from_rng(&mut rand::rng()),
+    }
+}
+
 /// A new order, numbered `started`, with its events planned.
 fn new_order(options: &Options, rng: &mut impl rand::Rng, started: u64) -> OrderRun {
     let steps = if options.created_only {
@@ -89,7 +97,7 @@ fn new_order(options: &Options, rng: &mut impl rand::Rng, started: u64) -> Order
 async fn open_loop(market: &Shared, options: &Options, rate: f64, start: Instant) -> u64 {
     let (ready, mut next_ready) = mpsc::unbounded_channel::<OrderRun>();
     let active = Arc::new(AtomicU64::new(0));
-    let mut rng = rand::rng();
+    let mut rng = plans(options.seed, 0);
     let mut started = 0u64;
     for slot in 0u64.. {
         let intended = start + intended_offset(slot, rate);
@@ -129,11 +137,12 @@ async fn closed_loop(market: &Shared, options: &Options, senders: usize, start: 
     let numbers = Arc::new(AtomicU64::new(0));
     let started = Arc::new(AtomicU64::new(0));
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..senders {
+    for sender in 0..senders {
         let (market, options) = (market.clone(), options.clone());
         let (numbers, started) = (numbers.clone(), started.clone());
-        // A sender's own generator: the thread-local one cannot cross an await.
-        let mut rng = StdRng::from_rng(&mut rand::rng());
+        // A sender's own generator: the thread-local one cannot cross an await. Which order a
+        // sender gets is a race, so a seed fixes each sender's plans, not each order's.
+        let mut rng = plans(options.seed, sender as u64);
         tasks.spawn(async move {
             loop {
                 let number = numbers.fetch_add(1, Ordering::SeqCst) + 1;

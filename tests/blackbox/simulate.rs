@@ -11,6 +11,7 @@ use std::process::Output;
 on_both_backends!(
     a_load_run_ends_with_a_good_verdict_and_one_number_per_order,
     a_closed_loop_of_creations_only_makes_one_numbered_order_each,
+    one_seed_sends_the_same_plans_twice,
     the_check_passes_against_the_service_and_fails_with_a_wrong_token,
 );
 
@@ -188,6 +189,70 @@ async fn a_closed_loop_of_creations_only_makes_one_numbered_order_each(backend: 
         .filter_map(|order| order["number"].as_str())
         .collect();
     assert_eq!(numbers.len(), 30, "one number of its own per order");
+    app.stop().await;
+}
+
+/// `--seed`: two runs at a fixed rate with one seed repeat, drop and cancel the same events.
+async fn one_seed_sends_the_same_plans_twice(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let url = format!("{}{HOOK}", app.base);
+    let mut plans = Vec::new();
+    for run in ["A-", "B-"] {
+        let output = simulate(&[
+            "--url",
+            &url,
+            "--token",
+            TOKEN,
+            "--rate",
+            "100",
+            "--orders",
+            "15",
+            "--seed",
+            "7",
+            "--id-prefix",
+            run,
+            "--cancel-share",
+            "0.3",
+            "--duplicate-share",
+            "0.3",
+            "--drop-share",
+            "0.3",
+            "--unknown-share",
+            "0.3",
+            "--retry-scale",
+            "0.01",
+            "--json",
+        ])
+        .await;
+        let report = json_of(&output);
+        assert!(output.status.success(), "{report:#}");
+        let rows = report["byEvent"].as_object().expect("byEvent").clone();
+        let plan: Vec<(String, u64, u64, u64)> = rows
+            .iter()
+            .map(|(event, row)| {
+                let counts = ["events", "duplicates", "dropped"].map(|field| count(&row[field]));
+                (event.clone(), counts[0], counts[1], counts[2])
+            })
+            .collect();
+        plans.push(plan);
+    }
+    let total = |field: usize| -> u64 {
+        plans[0]
+            .iter()
+            .map(|row| [row.1, row.2, row.3][field])
+            .sum()
+    };
+    assert!(
+        total(1) > 0 && total(2) > 0,
+        "the plans repeat and drop: {plans:?}"
+    );
+    assert!(
+        plans[0].iter().any(|row| row.0 == "order.canceled"),
+        "{plans:?}"
+    );
+    assert_eq!(plans[0], plans[1], "the same seed, the same plans");
     app.stop().await;
 }
 
