@@ -138,13 +138,7 @@ async fn links_page(
     };
     let now = Utc::now();
     let tz = state.routing.timezone;
-    let mut stores: Vec<(String, String)> = state
-        .routing
-        .stores
-        .keys()
-        .map(|id| (id.clone(), state.store_name(id)))
-        .collect();
-    stores.sort();
+    let stores = state.stores();
     let mut response = page::render(&LinksPage {
         nav: Nav::new(viewer, "Входы магазинов"),
         stores,

@@ -99,6 +99,18 @@ impl ConsoleState {
             .and_then(|route| route.name.clone())
             .unwrap_or_else(|| store_id.to_owned())
     }
+
+    /// Every routed store as (id, name), by id: the operator's lists.
+    pub fn stores(&self) -> Vec<(String, String)> {
+        let mut stores: Vec<(String, String)> = self
+            .routing
+            .stores
+            .keys()
+            .map(|id| (id.clone(), self.store_name(id)))
+            .collect();
+        stores.sort();
+        stores
+    }
 }
 
 async fn metrics(

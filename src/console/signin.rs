@@ -87,13 +87,7 @@ pub async fn home(State(state): State<ConsoleState>, viewer: Viewer) -> Response
     if let Role::Store(id) = &viewer.role {
         return Redirect::to(&format!("/stores/{id}")).into_response();
     }
-    let mut stores: Vec<(String, String)> = state
-        .routing
-        .stores
-        .keys()
-        .map(|id| (id.clone(), state.store_name(id)))
-        .collect();
-    stores.sort();
+    let stores = state.stores();
     page::render(&Home {
         nav: Nav::new(&viewer, "Магазины"),
         stores,

@@ -3,7 +3,9 @@
 
 use super::StoreError;
 use super::records::JournalEntry;
-use crate::domain::{Catalog, HistoryNote, Notice, OrderDocument, OrderId, Sku, StoreId};
+use crate::domain::{
+    Catalog, CatalogItem, HistoryNote, Notice, OrderDocument, OrderId, Sku, StoreId,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -56,6 +58,18 @@ pub trait EventTx: Send {
 /// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.
 pub(crate) fn parse_document(json: &str) -> Result<OrderDocument, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("order document: {e}")))
+}
+
+/// The catalog's rows (`sku`, `name`, `unit`) as the domain reads them; a sku that no longer
+/// parses names no line of any order, so it is left out.
+pub(crate) fn catalog_from_rows(rows: Vec<(String, String, Option<String>)>) -> Catalog {
+    let mut catalog = Catalog::new();
+    for (sku, name, unit) in rows {
+        if let Ok(sku) = Sku::parse(&sku) {
+            catalog.insert(sku, CatalogItem { name, unit });
+        }
+    }
+    catalog
 }
 
 pub(crate) fn document_json(doc: &OrderDocument) -> Result<String, StoreError> {

@@ -2,10 +2,10 @@
 //! the catalog of an order's lines. Both are served by the `orders_by_store_status` index
 //! (migration 0006): a store's board never reads another store's orders or the delivered past.
 
-use super::event_tx::parse_document;
+use super::event_tx::{catalog_from_rows, parse_document};
 use super::sql::SqlStore;
 use super::{BoardReads, StoreError};
-use crate::domain::{Catalog, CatalogItem, OrderDocument, Sku};
+use crate::domain::{Catalog, OrderDocument, Sku};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -76,13 +76,7 @@ on_either_database! {
                 .bind(DB::sku_list(skus)?)
                 .fetch_all(&self.pool)
                 .await?;
-            let mut catalog = Catalog::new();
-            for (sku, name, unit) in rows {
-                if let Ok(sku) = Sku::parse(&sku) {
-                    catalog.insert(sku, CatalogItem { name, unit });
-                }
-            }
-            Ok(catalog)
+            Ok(catalog_from_rows(rows))
         }
     }
 }

@@ -2,13 +2,11 @@
 //! both, with the real differences asked of the `Dialect`.
 
 use super::dialect::{Dialect, WriteOff};
-use super::event_tx::{EventTx, document_json, parse_document};
+use super::event_tx::{EventTx, catalog_from_rows, document_json, parse_document};
 use super::records::*;
 use super::sql::SqlStore;
 use super::{IngestStore, StoreError};
-use crate::domain::{
-    ACTOR, Catalog, CatalogItem, HistoryNote, Notice, OrderDocument, OrderId, Sku, StoreId,
-};
+use crate::domain::{ACTOR, Catalog, HistoryNote, Notice, OrderDocument, OrderId, Sku, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -69,13 +67,7 @@ on_either_database! {
                 .bind(DB::sku_list(skus)?)
                 .fetch_all(&mut *self.0)
                 .await?;
-            let mut catalog = Catalog::new();
-            for (sku, name, unit) in rows {
-                if let Ok(sku) = Sku::parse(&sku) {
-                    catalog.insert(sku, CatalogItem { name, unit });
-                }
-            }
-            Ok(catalog)
+            Ok(catalog_from_rows(rows))
         }
 
         async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError> {

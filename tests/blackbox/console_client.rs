@@ -20,6 +20,13 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
     Some(html[start..start + end].to_owned())
 }
 
+/// Sends the request: its status and body.
+async fn answer(request: reqwest::RequestBuilder) -> (u16, String) {
+    let response = request.send().await.expect("a console request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a console answer"))
+}
+
 impl ConsoleClient {
     /// A browser with no session yet.
     pub fn anonymous(app: &TestApp) -> ConsoleClient {
@@ -50,39 +57,21 @@ impl ConsoleClient {
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("console GET");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("console page"))
+        answer(self.client.get(self.url(path))).await
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .await
-            .expect("console POST");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("console answer"))
+        answer(self.client.post(self.url(path)).form(form)).await
     }
 
     /// A request as `board.js` makes it for the table.
     pub async fn get_fragment(&self, path: &str) -> (u16, String) {
-        let response = self
-            .client
-            .get(self.url(path))
-            .header("X-Console-Fragment", "1")
-            .send()
-            .await
-            .expect("GET a fragment");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("body"))
+        answer(
+            self.client
+                .get(self.url(path))
+                .header("X-Console-Fragment", "1"),
+        )
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -93,7 +82,7 @@ impl ConsoleClient {
     pub async fn location(&self, path: &str) -> Option<String> {
         let response = self
             .client
-            .get(format!("{}{path}", self.base))
+            .get(self.url(path))
             .send()
             .await
             .expect("console GET");
