@@ -81,7 +81,7 @@ pub async fn start(
         let shutdown = shutdown.clone();
         tokio::spawn(async move { housekeeper.run(shutdown).await })
     };
-    let (changes, _listening) = change_feed(config, shutdown.clone())?;
+    let (changes, _listening) = change_feed(config, &store, shutdown.clone());
     let (console_addr, console) = match &config.console.listen {
         Some(listen) => {
             let (addr, task) =
@@ -118,7 +118,7 @@ pub async fn start(
     tracing::info!(
         %addr,
         hook = config.hook_path,
-        database = store::redact_url(&config.database_url),
+        database = %config.database_url,
         "orders-hook is serving"
     );
     Ok(Running {
@@ -133,19 +133,17 @@ pub async fn start(
     })
 }
 
-/// The feed of order changes for the live boards: this process's own on SQLite; on
-/// PostgreSQL published to, and heard from, every instance of the pool (the listener runs only
-/// when this instance serves boards, and ends with `shutdown`).
+/// The feed of order changes for the live boards: this process's own with one instance; in a
+/// pool (PostgreSQL) published to, and heard from, every instance over the store's bus (the
+/// listener runs only when this instance serves boards, and ends with `shutdown`).
 fn change_feed(
     config: &Config,
+    store: &Arc<dyn Store>,
     shutdown: CancellationToken,
-) -> anyhow::Result<(Changes, Option<tokio::task::JoinHandle<()>>)> {
-    let url = &config.database_url;
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        console::pool_changes::start(url, config.console.listen.is_some(), shutdown)
-            .with_context(|| format!("the change feed on {}", store::redact_url(url)))
-    } else {
-        Ok((Changes::default(), None))
+) -> (Changes, Option<tokio::task::JoinHandle<()>>) {
+    match store.change_bus() {
+        Some(bus) => console::pool_changes::start(bus, config.console.listen.is_some(), shutdown),
+        None => (Changes::default(), None),
     }
 }
 
@@ -157,7 +155,7 @@ fn group_commit(
     config: &Config,
     store: &Arc<dyn Store>,
 ) -> Option<crate::ingest::group::GroupCommit> {
-    let on_sqlite = config.database_url.starts_with("sqlite:");
+    let on_sqlite = !config.database_url.is_postgres();
     (config.group_commit.enabled && on_sqlite).then(|| {
         let ingest: Arc<dyn store::IngestStore> = store.clone();
         crate::ingest::group::GroupCommit::start(ingest, config.group_commit.max_events)
@@ -204,7 +202,7 @@ async fn start_console(
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let store = store::open(&config.database_url, &config.store_options)
         .await
-        .with_context(|| format!("open {}", store::redact_url(&config.database_url)))?;
+        .with_context(|| format!("open {}", config.database_url))?;
     store.migrate().await.context("migrate the database")?;
     Ok(store)
 }

@@ -24,6 +24,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod database_url;
 pub mod domain;
 pub mod housekeeping;
 pub mod http;

@@ -48,6 +48,12 @@ pub mod names {
     pub const PRUNE_BATCH_DURATION: &str = "orders_hook_prune_batch_seconds";
     /// Events per group commit batch (one commit, one fsync on SQLite).
     pub const GROUP_COMMIT_EVENTS: &str = "orders_hook_group_commit_events";
+    /// Times the primary moved to another host of `database_url` (a failover followed).
+    pub const PRIMARY_SWITCHES: &str = "orders_hook_database_primary_switches_total";
+    /// 1 for the host of `database_url` the instance writes to, 0 for the others, by `host`.
+    pub const DATABASE_PRIMARY: &str = "orders_hook_database_primary";
+    /// 1 while a host that takes writes is in use, 0 while none does (the hook answers 503).
+    pub const DATABASE_WRITABLE: &str = "orders_hook_database_writable";
     /// Console sign-ins refused (an unknown token, a stale form, a used or revoked link).
     pub const CONSOLE_SIGNIN_REFUSED: &str = "orders_hook_console_signin_refused_total";
 }

@@ -18,6 +18,7 @@ mod names_tests;
 
 pub use names::{beyond_newest, is_backup_name, timestamped_name};
 
+use crate::database_url::DatabaseUrl;
 use anyhow::{Context, bail};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
@@ -35,21 +36,16 @@ pub enum Source {
     Postgres,
 }
 
-/// Reads `database_url` the way the store does (`store::open`), without opening anything.
-pub fn source(database_url: &str) -> anyhow::Result<Source> {
-    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        return Ok(Source::Postgres);
-    }
-    if !database_url.starts_with("sqlite:") {
-        bail!(
-            "database_url {} is neither sqlite: nor postgres://",
-            crate::store::redact_url(database_url)
-        );
-    }
-    let options = SqliteConnectOptions::from_str(database_url)
-        .with_context(|| format!("read database_url {database_url}"))?;
-    if options.get_filename() == Path::new(":memory:") || database_url.contains(":memory:") {
-        bail!("database_url {database_url} is an in-memory database: there is no file to copy");
+/// Where `database_url` keeps the data, without opening anything.
+pub fn source(database_url: &DatabaseUrl) -> anyhow::Result<Source> {
+    let url = match database_url {
+        DatabaseUrl::Postgres(_) => return Ok(Source::Postgres),
+        DatabaseUrl::Sqlite(url) => url,
+    };
+    let options =
+        SqliteConnectOptions::from_str(url).with_context(|| format!("read database_url {url}"))?;
+    if options.get_filename() == Path::new(":memory:") || url.contains(":memory:") {
+        bail!("database_url {url} is an in-memory database: there is no file to copy");
     }
     Ok(Source::Sqlite(Box::new(options)))
 }

@@ -189,7 +189,7 @@ fn defaults_then_the_file_then_the_environment() {
     .unwrap();
 
     let config = load(&[], None).unwrap();
-    assert_eq!(config.database_url, "sqlite://orders-hook.db");
+    assert_eq!(config.database_url.to_string(), "sqlite://orders-hook.db");
     assert_eq!(config.request_deadline, Duration::from_secs(4));
     assert_eq!(
         config.rules.settings.assembly_time,
@@ -199,7 +199,7 @@ fn defaults_then_the_file_then_the_environment() {
     assert_eq!(config.rules.routing.default_chat, None);
 
     let config = load(&[], Some(&file)).unwrap();
-    assert_eq!(config.database_url, "sqlite://file.db");
+    assert_eq!(config.database_url.to_string(), "sqlite://file.db");
     assert_eq!(config.request_deadline, Duration::from_secs(3));
     assert_eq!(
         config.rules.settings.assembly_time,
@@ -221,7 +221,7 @@ fn defaults_then_the_file_then_the_environment() {
         Some(&file),
     )
     .unwrap();
-    assert_eq!(config.database_url, "sqlite://env.db");
+    assert_eq!(config.database_url.to_string(), "sqlite://env.db");
     assert_eq!(config.request_deadline, Duration::from_secs(2));
     assert_eq!(
         config.rules.settings.assembly_time,
@@ -234,14 +234,14 @@ fn defaults_then_the_file_then_the_environment() {
     let other = dir.path().join("other.toml");
     std::fs::write(&other, "listen = \"127.0.0.1:2\"\n").unwrap();
     let by_variable = load(&[("ORDERS_HOOK_CONFIG", file.to_str().unwrap())], None).unwrap();
-    assert_eq!(by_variable.database_url, "sqlite://file.db");
+    assert_eq!(by_variable.database_url.to_string(), "sqlite://file.db");
     let by_flag = load(
         &[("ORDERS_HOOK_CONFIG", file.to_str().unwrap())],
         Some(&other),
     )
     .unwrap();
     assert_eq!(by_flag.listen, "127.0.0.1:2");
-    assert_eq!(by_flag.database_url, "sqlite://orders-hook.db");
+    assert_eq!(by_flag.database_url.to_string(), "sqlite://orders-hook.db");
 }
 
 #[test]

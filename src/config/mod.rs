@@ -22,6 +22,7 @@ pub use error::ConfigError;
 pub use secret::Secret;
 
 use crate::console::ConsoleSettings;
+use crate::database_url::DatabaseUrl;
 use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;
 use crate::ingest::group::GroupCommitSettings;
@@ -36,7 +37,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: String,
-    pub database_url: String,
+    /// Read once: its kind, its hosts, and its masked form for every message.
+    pub database_url: DatabaseUrl,
     /// Every token the marketplace may send in `Client-token` (several during a rotation).
     pub client_tokens: Vec<Secret>,
     pub telegram_bot_token: Option<Secret>,

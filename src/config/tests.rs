@@ -15,7 +15,7 @@ pub(super) fn load(vars: &[(&str, &str)], file: Option<&Path>) -> Result<Config,
 fn defaults_match_the_operator_contract() {
     let config = load(&[], None).unwrap();
     assert_eq!(config.listen, "127.0.0.1:8080");
-    assert_eq!(config.database_url, "sqlite://orders-hook.db");
+    assert_eq!(config.database_url.to_string(), "sqlite://orders-hook.db");
     assert_eq!(config.telegram_api_url, "https://api.telegram.org");
     assert_eq!(config.request_deadline, Duration::from_secs(4));
     assert_eq!(config.server.read_timeout, Duration::from_secs(5));

@@ -6,6 +6,7 @@ use super::keys::{KEYS, Values, variable};
 use super::secret::Secrets;
 use super::{Config, LogFormat};
 use crate::console::ConsoleSettings;
+use crate::database_url::DatabaseUrl;
 use crate::domain::{Routing, Settings};
 use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;
@@ -168,6 +169,8 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         ));
     }
 
+    let database_url = DatabaseUrl::parse(&database_url)
+        .map_err(|why| invalid("database_url", why.to_string()))?;
     let request_deadline = Duration::from_millis(request_deadline_ms);
     let telegram_timeout = Duration::from_millis(telegram_timeout_ms);
     Ok(Config {

@@ -9,7 +9,9 @@
 //! it, its own included, and tells its boards: nothing is also told locally, so no board hears
 //! a change twice.
 
+use crate::store::change_bus::ChangeBus;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// An order whose document was committed anew.
@@ -33,25 +35,22 @@ pub enum Heard {
 pub struct Changes {
     sender: broadcast::Sender<Heard>,
     /// PostgreSQL: published there with `NOTIFY`, heard back by `pool_changes`' listener.
-    notify: Option<sqlx::PgPool>,
+    bus: Option<Arc<dyn ChangeBus>>,
 }
 
 impl Default for Changes {
     fn default() -> Self {
         // Boards ask again after a lag, so a short buffer loses nothing that matters.
         let (sender, _) = broadcast::channel(256);
-        Changes {
-            sender,
-            notify: None,
-        }
+        Changes { sender, bus: None }
     }
 }
 
 impl Changes {
-    /// A feed published through PostgreSQL's `NOTIFY` on `pool`.
-    pub fn through(pool: sqlx::PgPool) -> Changes {
+    /// A feed published through the pool's bus (PostgreSQL's `NOTIFY`).
+    pub fn through(bus: Arc<dyn ChangeBus>) -> Changes {
         Changes {
-            notify: Some(pool),
+            bus: Some(bus),
             ..Changes::default()
         }
     }
@@ -59,9 +58,9 @@ impl Changes {
     /// Tells the boards of every instance; nobody listening is fine. Never waits: the hook
     /// calls this after its commit, with the marketplace waiting for the answer.
     pub fn publish(&self, change: OrderChange) {
-        match &self.notify {
+        match &self.bus {
             None => self.deliver(Heard::Order(change)),
-            Some(pool) => super::pool_changes::notify(pool.clone(), self.clone(), change),
+            Some(bus) => super::pool_changes::notify(bus.clone(), self.clone(), change),
         }
     }
 

@@ -1,63 +1,44 @@
-//! The change feed across the instances of a pool, through PostgreSQL: `NOTIFY` on
-//! `orders_hook_changes` with the `OrderChange` as JSON, and one `LISTEN`ing connection per
-//! instance that feeds its boards.
+//! The change feed across the instances of a pool: each change is published on the store's
+//! bus (PostgreSQL's `NOTIFY`, `store::change_bus`) as the `OrderChange` in JSON, and one
+//! listening connection per instance feeds its boards.
 //!
-//! The `NOTIFY` is sent after the event's commit, in a task of its own, rather than in the
+//! The change is published after the event's commit, in a task of its own, rather than in the
 //! event's transaction: the hook's transaction is the marketplace's answer time and `ingest`'s
 //! sequence, and a board that hears of a change a few milliseconds later loses nothing. A
-//! `NOTIFY` that fails (the database away) is told to this instance's boards instead: a board
-//! served elsewhere then sees the order on its next change or reconnection.
+//! publication that fails (the database away) is told to this instance's boards instead: a
+//! board served elsewhere then sees the order on its next change or reconnection. The bus's
+//! connections follow the primary; when it moves, the listener listens again on the new one
+//! and every board looks again.
 
 use super::changes::{Changes, Heard, OrderChange};
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use std::str::FromStr;
+use crate::store::StoreError;
+use crate::store::change_bus::{ChangeBus, ChangeStream};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-
-/// The channel every instance of one database listens on.
-pub const CHANNEL: &str = "orders_hook_changes";
 
 /// How long to wait before listening again after the connection was lost.
 const RETRY: Duration = Duration::from_secs(1);
 
 /// The feed of a pool instance, and its listener when this instance serves boards (the
-/// console is on). The connections are made on demand: a database that is away now delays
-/// nothing here.
+/// console is on).
 pub fn start(
-    url: &str,
+    bus: Arc<dyn ChangeBus>,
     serves_boards: bool,
     shutdown: CancellationToken,
-) -> Result<(Changes, Option<tokio::task::JoinHandle<()>>), sqlx::Error> {
-    let options = PgConnectOptions::from_str(url)?.application_name("orders-hook changes");
-    let publisher = PgPoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(Duration::from_millis(1500))
-        .connect_lazy_with(options.clone());
-    let changes = Changes::through(publisher);
-    let listener = serves_boards.then(|| {
-        // One connection, kept for as long as it lives: a listener's connection is never idle
-        // in the pool's sense.
-        let pool = PgPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_millis(1500))
-            .max_lifetime(None)
-            .idle_timeout(None)
-            .connect_lazy_with(options);
-        tokio::spawn(listen(pool, changes.clone(), shutdown))
-    });
-    Ok((changes, listener))
+) -> (Changes, Option<tokio::task::JoinHandle<()>>) {
+    let changes = Changes::through(bus.clone());
+    let listener = serves_boards.then(|| tokio::spawn(listen(bus, changes.clone(), shutdown)));
+    (changes, listener)
 }
 
 /// Sends one change to every instance, without making the caller wait.
-pub(super) fn notify(pool: sqlx::PgPool, changes: Changes, change: OrderChange) {
+pub(super) fn notify(bus: Arc<dyn ChangeBus>, changes: Changes, change: OrderChange) {
     tokio::spawn(async move {
         let sent = match serde_json::to_string(&change) {
-            Ok(payload) => sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(payload)
-                .execute(&pool)
+            Ok(payload) => bus
+                .publish(&payload)
                 .await
-                .map(drop)
                 .map_err(|error| error.to_string()),
             Err(error) => Err(error.to_string()),
         };
@@ -68,28 +49,28 @@ pub(super) fn notify(pool: sqlx::PgPool, changes: Changes, change: OrderChange) 
     });
 }
 
-/// Listens until `shutdown`, connecting again after any error; quiet, because the database
+/// Listens until `shutdown`, listening again after any error; quiet, because the database
 /// being away is already loud elsewhere (readiness, the hook's 503s).
-async fn listen(pool: sqlx::PgPool, changes: Changes, shutdown: CancellationToken) {
+async fn listen(bus: Arc<dyn ChangeBus>, changes: Changes, shutdown: CancellationToken) {
     let mut connected_before = false;
     loop {
-        let connect = async {
-            let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(CHANNEL).await?;
-            Ok::<_, sqlx::Error>(listener)
-        };
         let connected = tokio::select! {
             _ = shutdown.cancelled() => return,
-            connected = connect => connected,
+            connected = bus.listen() => connected,
         };
         match connected {
-            Ok(mut listener) => {
+            Ok(mut stream) => {
                 if connected_before {
                     changes.deliver(Heard::Missed);
                 }
                 connected_before = true;
-                if let Err(error) = hear(&mut listener, &changes, &shutdown).await {
-                    tracing::debug!(%error, "listening for order changes: connection lost");
+                match hear(stream.as_mut(), &changes, &shutdown).await {
+                    // The new primary is there already: listen on it at once.
+                    Err(StoreError::PrimaryMoved) => continue,
+                    Err(error) => {
+                        tracing::debug!(%error, "listening for order changes: connection lost")
+                    }
+                    Ok(()) => {}
                 }
             }
             Err(error) => tracing::debug!(%error, "listening for order changes: cannot connect"),
@@ -101,19 +82,19 @@ async fn listen(pool: sqlx::PgPool, changes: Changes, shutdown: CancellationToke
     }
 }
 
-/// Passes on what the listener hears until its connection fails or `shutdown`.
+/// Passes on what the stream hears until it fails or `shutdown`.
 async fn hear(
-    listener: &mut PgListener,
+    stream: &mut dyn ChangeStream,
     changes: &Changes,
     shutdown: &CancellationToken,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     loop {
         let heard = tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
-            heard = listener.try_recv() => heard?,
+            heard = stream.next() => heard?,
         };
         match heard {
-            Some(notification) => match serde_json::from_str(notification.payload()) {
+            Some(payload) => match serde_json::from_str(&payload) {
                 Ok(change) => changes.deliver(Heard::Order(change)),
                 Err(error) => tracing::debug!(%error, "an order change that does not read"),
             },

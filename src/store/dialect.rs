@@ -3,6 +3,7 @@
 //! `sqlite.rs` and `postgres.rs` each implement this for their `sqlx` database.
 
 use super::StoreError;
+use super::change_bus::ChangeBus;
 use super::records::DatabaseSize;
 use crate::domain::{HistoryNote, OrderId, Sku, StoreId};
 use async_trait::async_trait;
@@ -10,6 +11,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::query::Query;
 use sqlx::{Database, Encode, Pool, Transaction, Type};
+use std::sync::Arc;
 
 /// One order's write-off at one store (see `EventTx::write_off`).
 pub struct WriteOff<'a> {
@@ -19,8 +21,32 @@ pub struct WriteOff<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// What keeps a store's connections on a server that takes writes: nothing for SQLite's one
+/// file; for PostgreSQL the `Primary` that follows a failover between hosts, with the change
+/// feed's connections that follow it too.
+pub trait ServerWatch: Send + Sync {
+    /// Whether a server that takes writes is in use (before anything is asked of it).
+    fn ready(&self) -> Result<(), StoreError>;
+
+    /// The transport of the boards' change feed between instances; `None` with one instance.
+    fn change_bus(&self) -> Option<Arc<dyn ChangeBus>>;
+}
+
+impl ServerWatch for () {
+    fn ready(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn change_bus(&self) -> Option<Arc<dyn ChangeBus>> {
+        None
+    }
+}
+
 #[async_trait]
 pub trait Dialect: Database {
+    /// See `ServerWatch`.
+    type Server: ServerWatch;
+
     /// The type bound to `orders.revision` (PostgreSQL's is a 32-bit `INTEGER`).
     type Revision: for<'a> Encode<'a, Self> + Type<Self> + TryFrom<u32> + Send;
 

@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod sql_bounds;
+pub mod change_bus;
 mod columns;
 pub mod console;
 pub mod delivery;
@@ -10,6 +11,7 @@ mod dialect;
 mod event_tx;
 pub mod operator;
 pub mod postgres;
+pub mod primary;
 pub mod reachability;
 pub mod records;
 mod roles;
@@ -28,11 +30,12 @@ pub use event_tx::EventTx;
 pub use operator::{JournalSearch, OrderCount};
 pub use records::*;
 pub use roles::{
-    BoardReads, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue, Operations, OperatorReads,
-    ReadSide, Store,
+    BoardReads, ChangeFeed, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue, Operations,
+    OperatorReads, ReadSide, Store,
 };
 pub use sql_board::BoardOrder;
 
+use crate::database_url::DatabaseUrl;
 use crate::domain::{Routing, Settings};
 use std::sync::Arc;
 
@@ -54,8 +57,13 @@ pub enum StoreError {
     /// protocol's bounds, refused rather than rounded or panicking.
     #[error("arithmetic out of range: {0}")]
     Arithmetic(String),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
-    UnsupportedUrl(String),
+    /// No host of `database_url` takes writes (each a standby, read-only or away); the text
+    /// names each host and why.
+    #[error("{0}")]
+    NoWritableHost(String),
+    /// The primary moved to another host: what was on the old one (a `LISTEN`) starts again.
+    #[error("the primary moved to another host")]
+    PrimaryMoved,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -100,14 +108,13 @@ pub struct Rules {
     pub routing: Routing,
 }
 
-/// Opens the backend named by the URL's scheme.
-pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url, options).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PostgresStore::open(url, options).await?))
-    } else {
-        Err(StoreError::UnsupportedUrl(redact_url(url)))
+/// Opens the backend `database_url` names.
+pub async fn open(url: &DatabaseUrl, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    match url {
+        DatabaseUrl::Sqlite(url) => Ok(Arc::new(sqlite::SqliteStore::open(url, options).await?)),
+        DatabaseUrl::Postgres(url) => {
+            Ok(Arc::new(postgres::PostgresStore::open(url, options).await?))
+        }
     }
 }
 
@@ -125,30 +132,3 @@ pub struct StoreOptions {
 
 /// PostgreSQL connections per instance (not an operator setting).
 pub const POOL_SIZE: u32 = 8;
-
-/// A database URL fit for a log line: the password is replaced.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}://{}:***@{}", &url[..scheme], user, &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_never_reach_a_log_line() {
-        assert_eq!(
-            super::redact_url("postgres://hook:s3cret@db:5432/orders"),
-            "postgres://hook:***@db:5432/orders"
-        );
-        assert_eq!(
-            super::redact_url("sqlite://orders.db"),
-            "sqlite://orders.db"
-        );
-    }
-}

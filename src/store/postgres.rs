@@ -2,18 +2,22 @@
 //! lock on its order id, so copies of one event arriving at two instances at once run one after
 //! the other; unique keys (order id, number, ledger entry, outbox notice) are the backstop.
 
-use super::dialect::{Dialect, WriteOff};
+use super::change_bus::{ChangeBus, PgChangeBus};
+use super::dialect::{Dialect, ServerWatch, WriteOff};
 use super::event_tx::parse_decimal;
+use super::primary::Primary;
 use super::records::DatabaseSize;
 use super::sql::SqlStore;
 use super::{StoreError, StoreOptions};
+use crate::database_url::PostgresUrl;
 use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgQueryResult};
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgQueryResult};
 use sqlx::query::Query;
 use sqlx::{Pool, Postgres, Transaction};
-use std::str::FromStr;
+use std::sync::Arc;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -23,22 +27,60 @@ pub type PostgresStore = SqlStore<Postgres>;
 const CLAIM_LOCK: i64 = 0x6f68_6f75_7462_6f78;
 
 impl SqlStore<Postgres> {
-    pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
-        let connect = PgConnectOptions::from_str(url)?.application_name("orders-hook");
+    /// Finds the host that takes writes (refused, naming each host, when none does) and
+    /// starts the follower that keeps the store's pools on it across a failover.
+    pub async fn open(url: &PostgresUrl, options: &StoreOptions) -> Result<Self, StoreError> {
+        let primary = Primary::find_first(url).await?;
         // Connections are made on demand and the pool replaces a broken one by itself, so a
         // database restart needs no service restart.
         // sqlx keeps retrying a refused connection until the acquire timeout: bounded at 1.5 s,
         // the first request after the database went away learns it well inside the deadline,
         // and the reachability gate answers the rest at once.
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(
-                options
-                    .acquire_timeout
-                    .min(std::time::Duration::from_millis(1500)),
-            )
-            .connect_lazy_with(connect);
-        Ok(SqlStore { pool })
+        let pool = primary.pool(
+            PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(
+                    options
+                        .acquire_timeout
+                        .min(std::time::Duration::from_millis(1500)),
+                ),
+        );
+        let stop = CancellationToken::new();
+        let follow = Arc::new(stop.clone().drop_guard());
+        let bus = PgChangeBus::new(&primary, follow.clone());
+        let mut pools = vec![pool.clone()];
+        pools.extend(bus.pools());
+        tokio::spawn(primary.clone().follow(pools, stop));
+        Ok(SqlStore {
+            pool,
+            server: PgServer {
+                primary,
+                bus: Arc::new(bus),
+                _follow: follow,
+            },
+        })
+    }
+}
+
+/// The primary in use and the change feed's connections, which follow it.
+pub struct PgServer {
+    primary: Arc<Primary>,
+    bus: Arc<PgChangeBus>,
+    /// Ends the follower when the store goes.
+    _follow: Arc<DropGuard>,
+}
+
+impl ServerWatch for PgServer {
+    fn ready(&self) -> Result<(), StoreError> {
+        let ready = self.primary.ready();
+        if ready.is_err() {
+            self.primary.suspect();
+        }
+        ready
+    }
+
+    fn change_bus(&self) -> Option<Arc<dyn ChangeBus>> {
+        Some(self.bus.clone())
     }
 }
 
@@ -63,6 +105,7 @@ async fn schema_is_current(pool: &Pool<Postgres>) -> Result<bool, StoreError> {
 
 #[async_trait]
 impl Dialect for Postgres {
+    type Server = PgServer;
     type Revision = i32;
     type SkuList = Vec<String>;
     const CATALOG_FOR: &'static str = "SELECT sku, name, unit FROM catalog WHERE sku = ANY($1)";

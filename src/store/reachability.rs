@@ -44,18 +44,22 @@ impl Reachability {
     }
 }
 
-/// Errors that say the server is not there, as opposed to a bad statement or a busy row.
+/// Errors that say no server that takes writes is there, as opposed to a bad statement or a
+/// busy row: gone, shutting down or starting up, or (after a failover) a standby or a
+/// read-only server where the primary was.
 fn means_unreachable(error: &StoreError) -> bool {
     match error {
+        StoreError::NoWritableHost(_) | StoreError::PrimaryMoved => true,
         StoreError::Database(sqlx::Error::Io(_))
         | StoreError::Database(sqlx::Error::PoolTimedOut)
         | StoreError::Database(sqlx::Error::PoolClosed)
         | StoreError::Database(sqlx::Error::Tls(_))
         | StoreError::Database(sqlx::Error::Protocol(_)) => true,
-        // 57P01..57P03: the server is shutting down or starting up; 08xxx: connection failures.
-        StoreError::Database(sqlx::Error::Database(db)) => db
-            .code()
-            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        // 57P01..57P03: the server is shutting down or starting up; 08xxx: connection failures;
+        // 25006: a read-only transaction, a demoted primary's.
+        StoreError::Database(sqlx::Error::Database(db)) => db.code().is_some_and(|code| {
+            code.starts_with("57P") || code.starts_with("08") || code == "25006"
+        }),
         _ => false,
     }
 }
@@ -77,5 +81,8 @@ mod tests {
             sqlx::Error::RowNotFound
         )));
         assert!(!means_unreachable(&StoreError::Corrupt("x".into())));
+        assert!(means_unreachable(&StoreError::NoWritableHost(
+            "db1:5432: does not take writes".into()
+        )));
     }
 }

@@ -3,6 +3,7 @@
 //! per-order advisory lock), and the database's unique keys do the deduplication. A caller takes
 //! the role it uses, so a test double fakes that role alone.
 
+use super::change_bus::ChangeBus;
 use super::console::{Link, NewLink, NewSession, Session};
 use super::delivery::{ClaimedNotice, NoticeClaim, Requeue, Settlement};
 use super::event_tx::EventTx;
@@ -13,6 +14,7 @@ use super::{OrderKey, StoreError};
 use crate::domain::{Catalog, OrderId, Sku};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// What the hook needs: one event's transaction, the journal of requests that touched no
 /// order, and whether the database answers (readiness, and the 503 gate's probe).
@@ -167,6 +169,12 @@ pub trait ConsoleAccess: Send + Sync {
     async fn links(&self) -> Result<Vec<Link>, StoreError>;
 }
 
+/// Where the boards' change feed travels between the instances of a pool (PostgreSQL's
+/// `NOTIFY`/`LISTEN`, on connections that follow the primary); `None` with one instance.
+pub trait ChangeFeed: Send + Sync {
+    fn change_bus(&self) -> Option<Arc<dyn ChangeBus>>;
+}
+
 /// A whole database, as `open` returns it: the wiring hands each caller its role.
 pub trait Store:
     IngestStore
@@ -177,6 +185,7 @@ pub trait Store:
     + ConsoleAccess
     + BoardReads
     + OperatorReads
+    + ChangeFeed
     + 'static
 {
 }
@@ -190,6 +199,7 @@ impl<T> Store for T where
         + ConsoleAccess
         + BoardReads
         + OperatorReads
+        + ChangeFeed
         + 'static
 {
 }

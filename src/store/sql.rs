@@ -12,8 +12,17 @@ use chrono::{DateTime, Utc};
 use sqlx::Pool;
 
 /// The store over one database; `SqliteStore` and `PostgresStore` name its two kinds.
-pub struct SqlStore<DB: sqlx::Database> {
+pub struct SqlStore<DB: super::dialect::Dialect> {
     pub(super) pool: Pool<DB>,
+    /// Keeps the pool on a server that takes writes (PostgreSQL's failover).
+    pub(super) server: DB::Server,
+}
+
+impl<DB: super::dialect::Dialect> super::ChangeFeed for SqlStore<DB> {
+    fn change_bus(&self) -> Option<std::sync::Arc<dyn super::change_bus::ChangeBus>> {
+        use super::dialect::ServerWatch;
+        self.server.change_bus()
+    }
 }
 
 on_either_database! {

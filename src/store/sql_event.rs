@@ -1,7 +1,7 @@
 //! An event's transaction on either database: the statements `ingest` runs, one `$n` text for
 //! both, with the real differences asked of the `Dialect`.
 
-use super::dialect::{Dialect, WriteOff};
+use super::dialect::{Dialect, ServerWatch, WriteOff};
 use super::event_tx::{EventTx, catalog_from_rows, document_json, parse_document};
 use super::records::*;
 use super::sql::SqlStore;
@@ -36,6 +36,7 @@ on_either_database! {
         }
 
         async fn ping(&self) -> Result<(), StoreError> {
+            self.server.ready()?;
             sqlx::query("SELECT 1").execute(&self.pool).await?;
             Ok(())
         }

@@ -65,7 +65,7 @@ impl SqlStore<Sqlite> {
                 other => break other?,
             }
         };
-        Ok(SqlStore { pool })
+        Ok(SqlStore { pool, server: () })
     }
 }
 
@@ -78,6 +78,7 @@ fn is_busy(error: &dyn sqlx::error::DatabaseError) -> bool {
 
 #[async_trait]
 impl Dialect for Sqlite {
+    type Server = ();
     type Revision = i64;
     type SkuList = String;
     const CATALOG_FOR: &'static str =

@@ -84,9 +84,12 @@ async fn every_order_answered_created_survives_a_kill(backend: Backend) {
     );
 
     let mut restarted = ServedBinary::start(dir.path(), &vars).await;
-    let store = orders_hook::store::open(&url, &StoreOptions::default())
-        .await
-        .expect("open the database");
+    let store = orders_hook::store::open(
+        &url.parse().expect("a database URL"),
+        &StoreOptions::default(),
+    )
+    .await
+    .expect("open the database");
     let mut numbers = BTreeSet::new();
     for (id, number) in &answered {
         let stored = store

@@ -34,9 +34,12 @@ where
 }
 
 pub async fn open_migrated(url: &str) -> Arc<dyn Store> {
-    let store = orders_hook::store::open(url, &StoreOptions::default())
-        .await
-        .expect("open the store");
+    let store = orders_hook::store::open(
+        &url.parse().expect("a database URL"),
+        &StoreOptions::default(),
+    )
+    .await
+    .expect("open the store");
     store.migrate().await.expect("migrate");
     store
 }

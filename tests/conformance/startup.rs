@@ -18,6 +18,7 @@ async fn instances_start_together(backend: Backend) {
         return; // PostgreSQL is not available: fresh_database said so loudly.
     };
     let options = StoreOptions::default();
+    let url = url.parse().expect("a database URL");
     let instances: Vec<Arc<dyn Store>> =
         futures::future::join_all((0..4).map(|_| orders_hook::store::open(&url, &options)))
             .await

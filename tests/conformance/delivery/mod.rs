@@ -90,9 +90,12 @@ where
     let Some(url) = fresh_database(backend, dir.path()).await else {
         return; // PostgreSQL is not available: fresh_database said so loudly.
     };
-    let store = orders_hook::store::open(&url, &StoreOptions::default())
-        .await
-        .expect("open the store");
+    let store = orders_hook::store::open(
+        &url.parse().expect("a database URL"),
+        &StoreOptions::default(),
+    )
+    .await
+    .expect("open the store");
     store.migrate().await.expect("migrate");
     story(Outbox { store, url }).await;
 }
