@@ -325,9 +325,43 @@ def table(path):
             w(f"3 instances carry {three['throughput'] / one['throughput']:.2f}× what one "
               "carries.")
     w("")
+    writable_check(w, rows)
     goals(w, rows, ceilings)
     capacity(w, rows)
     print("\n".join(out))
+
+
+def writable_check(w, rows):
+    """Step 6: saturation with and without the once-per-connection writable check."""
+    w("## The writable check (PostgreSQL)")
+    w("")
+    checks = [r for r in rows if r["kind"] == "writable"]
+    if not checks:
+        w("Not measured in this run (no PostgreSQL, or no `orders-hook simulate`).")
+        w("")
+        return
+    w("One instance at saturation, orders only created, on a fresh database each time: "
+      "`target_session_attrs=any` (no check) against `read-write` (the default: each new "
+      "connection asks once whether its server takes writes), alternated round by round.")
+    w("")
+    w("| round | target_session_attrs | created/s | p50 | p99 | errors | CPU ms/req |")
+    w("|---:|---|---:|---:|---:|---:|---:|")
+    for r in checks:
+        cpu, _ = cost(r)
+        w(f"| {r['round']} | {r['check']} | {num(r.get('created_per_s'))} | "
+          f"{num(r.get('p50'), 2)} | {num(r.get('p99'), 2)} | {num(r.get('errors'), 0)} | "
+          f"{cpu} |")
+    mean = {}
+    for check in ("any", "read-write"):
+        values = [r["created_per_s"] for r in checks
+                  if r["check"] == check and r.get("created_per_s")]
+        mean[check] = sum(values) / len(values) if values else None
+    if mean["any"] and mean["read-write"]:
+        w("")
+        w(f"With the check the instance carries {mean['read-write'] / mean['any']:.3f}× the "
+          "created orders/s it carries without (means of the rounds; the goal: at least "
+          "0.95×).")
+    w("")
 
 
 def find(rows, kind, backend, target):

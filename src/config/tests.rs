@@ -199,3 +199,38 @@ fn bad_values_name_their_variable() {
         assert!(err.contains(name), "{err}");
     }
 }
+
+#[test]
+fn a_multi_host_database_url_is_read_once_and_a_bad_one_names_its_variable() {
+    let config = load(
+        &[(
+            "ORDERS_HOOK_DATABASE_URL",
+            "postgres://hook:pw@db1:5432,db2:5433/orders?target_session_attrs=read-write",
+        )],
+        None,
+    )
+    .unwrap();
+    match &config.database_url {
+        crate::database_url::DatabaseUrl::Postgres(url) => {
+            let hosts: Vec<String> = url.hosts().iter().map(|h| h.to_string()).collect();
+            assert_eq!(hosts, ["db1:5432", "db2:5433"]);
+        }
+        other => panic!("read as {other:?}"),
+    }
+    assert!(
+        !format!("{config:?}").contains(":pw@"),
+        "the password in Debug"
+    );
+    let refused = load(
+        &[(
+            "ORDERS_HOOK_DATABASE_URL",
+            "postgres://hook:pw@db1:5432,db2:x/orders",
+        )],
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(refused.contains("ORDERS_HOOK_DATABASE_URL"), "{refused}");
+    assert!(refused.contains("host 2"), "{refused}");
+    assert!(!refused.contains(":pw@"), "{refused}");
+}

@@ -13,51 +13,25 @@
 #[allow(dead_code)]
 #[path = "../blackbox/fake_telegram.rs"]
 mod fake_telegram;
+#[allow(dead_code)]
+mod formation;
+mod ha;
 mod marketplace;
+mod orders;
 mod pool;
 mod privileges;
 
 use fake_telegram::{FakeTelegram, Reply};
 use marketplace::{Marketplace, Tally};
-use orders_hook::test_support::{eventually, fixture};
+use orders::{Repeats, check_outcome, one_order, order_id, routing, stock_csv};
 use pool::{Cluster, Nginx, Pool};
-use rust_decimal::Decimal;
-use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 const ORDERS: usize = 200;
-const STORES: usize = 50;
-/// Every fifth order is cancelled after payment instead of being shipped.
-const CANCELLED_EVERY: usize = 5;
-const INITIAL_STOCK: i64 = 10_000;
-
-fn store_of(order: usize) -> String {
-    format!("p{}", order % STORES + 1)
-}
-
-fn order_id(order: usize) -> String {
-    format!("R-POOL-{order:04}")
-}
-
-fn event(name: &str, order: usize) -> Value {
-    let mut body = fixture(name);
-    body["payload"]["originalOrderId"] = json!(order_id(order));
-    body["payload"]["storeID"] = json!(store_of(order));
-    body
-}
-
-fn routing() -> String {
-    let mut toml = String::new();
-    for store in 1..=STORES {
-        toml.push_str(&format!(
-            "[stores.\"p{store}\"]\nname = \"Магазин {store}\"\nstore_chat = \"-7{store:03}1\"\npickers_chat = \"-7{store:03}2\"\n"
-        ));
-    }
-    toml
-}
+const PREFIX: &str = "R-POOL";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_pool_behind_nginx_keeps_every_guarantee_through_a_kill_and_a_database_restart() {
@@ -75,13 +49,7 @@ async fn a_pool_behind_nginx_keeps_every_guarantee_through_a_kill_and_a_database
     // Telegram misbehaves a little too: a 429 and a 502 on the first notices of two chats.
     fake.script("-70011", [Reply::TooManyRequests { retry_after: 1 }]);
     fake.script("-70021", [Reply::ServerError]);
-    let stock: String = (1..=STORES)
-        .flat_map(|store| {
-            ["4607001771234", "4600494000012", "4601234567890"]
-                .map(|sku| format!("p{store},{sku},{INITIAL_STOCK}\n"))
-        })
-        .collect();
-    let mut pool = Pool::start(dir.path(), &database, &fake.base, &routing(), &stock).await;
+    let mut pool = Pool::start(dir.path(), &database, &fake.base, &routing(), &stock_csv()).await;
     let nginx = Nginx::start(&nginx_binary, dir.path(), &pool.ports()).await;
 
     let marketplace = Arc::new(Marketplace::new(&nginx));
@@ -128,85 +96,17 @@ async fn a_pool_behind_nginx_keeps_every_guarantee_through_a_kill_and_a_database
         "an event never got a success"
     );
 
-    // One order per marketplace id, and the number every answer gave is the stored one.
     let db = cluster.admin(&database).await;
-    let stored: Vec<(String, Option<String>, String)> =
-        sqlx::query_as("SELECT original_order_id, number, status FROM orders")
-            .fetch_all(&db)
-            .await
-            .unwrap();
-    assert_eq!(stored.len(), ORDERS);
-    let numbers: HashSet<&Option<String>> = stored.iter().map(|(_, n, _)| n).collect();
-    assert_eq!(numbers.len(), ORDERS, "partner numbers are unique");
-    for (id, number, status) in &stored {
-        let given = &answers[id];
-        assert!(!given.is_empty());
-        assert!(
-            given.iter().all(|n| Some(n) == number.as_ref()),
-            "{id}: answered {given:?}, stored {number:?}"
-        );
-        let order: usize = id.trim_start_matches("R-POOL-").parse().unwrap();
-        let expected = if order.is_multiple_of(CANCELLED_EVERY) {
-            "cancelled"
-        } else {
-            "delivered"
-        };
-        assert_eq!(status, expected, "{id}");
-    }
-
-    // Stock written off exactly once per shipped order: the paid composition, 3 + 1 + 1.
-    let balances: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT store_id, sku, quantity::text FROM stock_balances")
-            .fetch_all(&db)
-            .await
-            .unwrap();
-    let mut shipped_per_store: HashMap<String, i64> = HashMap::new();
-    for order in (0..ORDERS).filter(|o| !o.is_multiple_of(CANCELLED_EVERY)) {
-        *shipped_per_store.entry(store_of(order)).or_default() += 1;
-    }
-    for (store, sku, quantity) in &balances {
-        let per_order = if sku == "4607001771234" { 3 } else { 1 };
-        let expected =
-            INITIAL_STOCK - per_order * shipped_per_store.get(store).copied().unwrap_or(0);
-        assert_eq!(
-            quantity.parse::<Decimal>().unwrap(),
-            Decimal::from(expected),
-            "{store} {sku}"
-        );
-    }
-    let ledger: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stock_ledger")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(
-        ledger as usize,
-        3 * shipped_per_store.values().sum::<i64>() as usize
-    );
-
-    // Every notice sent exactly once: created and changed for each order, cancelled for the
-    // cancelled ones, to both chats of the store.
-    let expected_notices = 2 * (2 * ORDERS + ORDERS / CANCELLED_EVERY);
-    let drained = eventually(Duration::from_secs(120), || async {
-        let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
-            .fetch_one(&db)
-            .await
-            .unwrap_or(i64::MAX);
-        waiting == 0
-    })
+    check_outcome(
+        &db,
+        PREFIX,
+        ORDERS,
+        &answers,
+        &fake,
+        Repeats::Never,
+        &|| pool.log_tails(),
+    )
     .await;
-    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert!(drained, "notices still waiting; {}", pool.log_tails());
-    assert_eq!(outbox as usize, expected_notices);
-    let delivered = fake.delivered();
-    let distinct: HashSet<(String, String)> = delivered
-        .iter()
-        .map(|c| (c.chat.clone(), c.text.clone()))
-        .collect();
-    assert_eq!(distinct.len(), expected_notices, "every notice arrived");
-    assert_eq!(delivered.len(), expected_notices, "no notice arrived twice");
 
     pool.stop_all().await;
     drop(nginx);
@@ -223,8 +123,8 @@ async fn run_all_orders(
         let (marketplace, tally, gate) = (marketplace.clone(), tally.clone(), gate.clone());
         flows.spawn(async move {
             let _slot = gate.acquire_owned().await.expect("semaphore");
-            let numbers = one_order(&marketplace, &tally, order).await;
-            (order_id(order), numbers)
+            let numbers = one_order(&marketplace, &tally, PREFIX, order).await;
+            (order_id(PREFIX, order), numbers)
         });
     }
     let mut answers = HashMap::new();
@@ -233,35 +133,6 @@ async fn run_all_orders(
         answers.insert(id, numbers);
     }
     answers
-}
-
-/// created (two copies at once) → updated → paid → received → delivered, or → canceled.
-async fn one_order(marketplace: &Marketplace, tally: &Tally, order: usize) -> Vec<String> {
-    let created = event("order.created", order);
-    let (first, second) = tokio::join!(
-        marketplace.deliver(&created, tally),
-        marketplace.deliver(&created, tally)
-    );
-    let numbers: Vec<String> = [first, second]
-        .iter()
-        .filter_map(|answer| answer.as_ref())
-        .filter_map(|body| serde_json::from_str::<Value>(body).ok())
-        .filter_map(|answer| answer["number"].as_str().map(str::to_owned))
-        .collect();
-    let rest: &[&str] = if order.is_multiple_of(CANCELLED_EVERY) {
-        &["order.updated", "order.paid", "order.canceled"]
-    } else {
-        &[
-            "order.updated",
-            "order.paid",
-            "order.received",
-            "order.delivered",
-        ]
-    };
-    for name in rest {
-        marketplace.deliver(&event(name, order), tally).await;
-    }
-    numbers
 }
 
 async fn wait_for_events(tally: &Tally, count: usize) {

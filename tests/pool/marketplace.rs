@@ -1,16 +1,21 @@
 //! The marketplace as the pool sees it: every event is sent through nginx over TLS, waited for
-//! 5 s, and on a timeout or any 4xx/5xx sent again, up to 7 times, after growing pauses (the
-//! marketplace's are minutes; here they start at 100 ms).
+//! 5 s, and on a timeout or any 4xx/5xx sent again, up to 7 times, after pauses that double
+//! (the marketplace's start at 1 s; the pool test scales them down to 100 ms, the HA test
+//! keeps them).
 
 use crate::pool::Nginx;
 use serde_json::Value;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const CLIENT_TOKEN: &str = "pool-client-token";
 const PATIENCE: Duration = Duration::from_secs(5);
 const RETRIES: usize = 7;
+/// The pool test's pauses: the marketplace's, scaled down ten times.
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
+/// The marketplace's own first pause (then 2, 4 … 64 s).
+pub const MARKETPLACE_FIRST_PAUSE: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 pub struct Tally {
@@ -21,15 +26,23 @@ pub struct Tally {
     pub failures: AtomicUsize,
     /// Events that never got a 200.
     pub unresolved: AtomicUsize,
+    /// When each failed attempt was answered (or gave up), in order.
+    pub failed_at: Mutex<Vec<Instant>>,
 }
 
 pub struct Marketplace {
     client: reqwest::Client,
     url: String,
+    first_pause: Duration,
 }
 
 impl Marketplace {
     pub fn new(nginx: &Nginx) -> Self {
+        Marketplace::with_first_pause(nginx, FIRST_PAUSE)
+    }
+
+    /// Retrying after `first_pause`, then twice as long each time.
+    pub fn with_first_pause(nginx: &Nginx, first_pause: Duration) -> Self {
         // The test's certificate is self-signed: rustls will not take it as its own anchor, so
         // this client trusts whatever nginx shows. TLS is still spoken end to end.
         let client = reqwest::Client::builder()
@@ -44,6 +57,7 @@ impl Marketplace {
                 "https://hook.test:{}/sbermarket/orders/hook/",
                 nginx.address().port()
             ),
+            first_pause,
         }
     }
 
@@ -59,7 +73,7 @@ impl Marketplace {
     /// Sends one event until it is answered 200; the answer's body, or `None` if it never was.
     pub async fn deliver(&self, body: &Value, tally: &Tally) -> Option<String> {
         let text = body.to_string();
-        let mut pause = FIRST_PAUSE;
+        let mut pause = self.first_pause;
         for attempt in 0..=RETRIES {
             if attempt > 0 {
                 tokio::time::sleep(pause).await;
@@ -82,6 +96,9 @@ impl Marketplace {
                 return Some(answer);
             }
             tally.failures.fetch_add(1, Ordering::SeqCst);
+            if let Ok(mut failed_at) = tally.failed_at.lock() {
+                failed_at.push(Instant::now());
+            }
         }
         tally.events.fetch_add(1, Ordering::SeqCst);
         tally.unresolved.fetch_add(1, Ordering::SeqCst);

@@ -15,6 +15,8 @@ pub static CLUSTER_IN_USE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_ne
 pub const SERVICE_ROLE: &str = "sbermarket_orders_hook";
 const OWNER_ROLE: &str = "orders_hook_owner";
 const INSTANCES: usize = 3;
+/// The console's operator token of every instance.
+pub const OPERATOR_TOKEN: &str = "pool-operator-token-0123456789";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -88,23 +90,7 @@ impl Cluster {
         let url = fresh_database(Backend::Postgres, dir.path())
             .await
             .expect("a database on the test cluster");
-        let roles = std::fs::read_to_string(format!("{DEPLOY}/postgres/roles.sql")).unwrap();
-        let admin = self.admin(&url).await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(roles))
-            .execute(&admin)
-            .await
-            .expect("deploy/postgres/roles.sql runs");
-        admin.close().await;
-        let migrated = Command::new(env!("CARGO_BIN_EXE_orders-hook"))
-            .args(["migrate"])
-            .env("ORDERS_HOOK_DATABASE_URL", as_role(&url, OWNER_ROLE))
-            .output()
-            .expect("run orders-hook migrate");
-        assert!(
-            migrated.status.success(),
-            "migrate as the owner: {}",
-            String::from_utf8_lossy(&migrated.stderr)
-        );
+        prepare(&url, &url).await;
         url
     }
 
@@ -154,6 +140,34 @@ impl Cluster {
     }
 }
 
+/// Runs `deploy/postgres/roles.sql` as the superuser on `admin_url` (one host: the primary),
+/// then `orders-hook migrate` as the owner role on `url` (the URL the instances are given,
+/// which may list several hosts).
+pub async fn prepare(admin_url: &str, url: &str) {
+    let roles = std::fs::read_to_string(format!("{DEPLOY}/postgres/roles.sql"))
+        .expect("deploy/postgres/roles.sql");
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await
+        .expect("an admin connection");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(roles))
+        .execute(&admin)
+        .await
+        .expect("deploy/postgres/roles.sql runs");
+    admin.close().await;
+    let migrated = Command::new(env!("CARGO_BIN_EXE_orders-hook"))
+        .args(["migrate"])
+        .env("ORDERS_HOOK_DATABASE_URL", as_role(url, OWNER_ROLE))
+        .output()
+        .expect("run orders-hook migrate");
+    assert!(
+        migrated.status.success(),
+        "migrate as the owner: {}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+}
+
 /// The same database URL, logging in as `role` (the test cluster trusts loopback).
 pub fn as_role(url: &str, role: &str) -> String {
     url.replacen("://postgres@", &format!("://{role}@"), 1)
@@ -161,6 +175,7 @@ pub fn as_role(url: &str, role: &str) -> String {
 
 struct Instance {
     port: u16,
+    console_port: u16,
     child: Option<Child>,
     log: PathBuf,
     notify: bool,
@@ -183,8 +198,37 @@ impl Pool {
         routing: &str,
         stock_csv: &str,
     ) -> Pool {
+        Pool::start_sized(
+            dir,
+            database_url,
+            telegram,
+            routing,
+            stock_csv,
+            INSTANCES,
+            false,
+        )
+        .await
+    }
+
+    /// `instances` instances as the service role; all of them send notices with
+    /// `all_notify`, else all but the last.
+    pub async fn start_sized(
+        dir: &Path,
+        database_url: &str,
+        telegram: &str,
+        routing: &str,
+        stock_csv: &str,
+        instances: usize,
+        all_notify: bool,
+    ) -> Pool {
         let config = dir.join("orders-hook.toml");
         std::fs::write(&config, routing).unwrap();
+        let console_tokens = dir.join("console-tokens");
+        std::fs::write(
+            &console_tokens,
+            format!("operator {OPERATOR_TOKEN} Дежурный\n"),
+        )
+        .unwrap();
         let env = vec![
             (
                 "ORDERS_HOOK_DATABASE_URL".to_owned(),
@@ -207,6 +251,14 @@ impl Pool {
                 crate::fake_telegram::BOT_TOKEN.to_owned(),
             ),
             ("ORDERS_HOOK_NOTIFY_SWEEP_MS".to_owned(), "200".to_owned()),
+            (
+                "ORDERS_HOOK_CONSOLE_TOKENS_FILE".to_owned(),
+                console_tokens.display().to_string(),
+            ),
+            (
+                "ORDERS_HOOK_CONSOLE_SECURE_COOKIE".to_owned(),
+                "false".to_owned(),
+            ),
             ("RUST_LOG".to_owned(), "info".to_owned()),
         ];
         let stock = dir.join("stock.csv");
@@ -222,18 +274,19 @@ impl Pool {
             String::from_utf8_lossy(&imported.stderr)
         );
         let mut pool = Pool {
-            instances: (0..INSTANCES)
+            instances: (0..instances)
                 .map(|n| Instance {
                     port: free_port(),
+                    console_port: free_port(),
                     child: None,
                     log: dir.join(format!("instance-{n}.log")),
-                    notify: n + 1 < INSTANCES,
+                    notify: all_notify || n + 1 < instances,
                 })
                 .collect(),
             env,
             client: reqwest::Client::new(),
         };
-        for n in 0..INSTANCES {
+        for n in 0..instances {
             pool.spawn(n);
         }
         pool.wait_ready().await;
@@ -242,6 +295,33 @@ impl Pool {
 
     pub fn ports(&self) -> Vec<u16> {
         self.instances.iter().map(|i| i.port).collect()
+    }
+
+    /// Instance `n`'s console (and `/metrics`).
+    pub fn console_base(&self, n: usize) -> String {
+        format!("http://127.0.0.1:{}", self.instances[n].console_port)
+    }
+
+    /// Instance `n`'s hook listener (`/readyz`).
+    pub fn base(&self, n: usize) -> String {
+        format!("http://127.0.0.1:{}", self.instances[n].port)
+    }
+
+    /// The process ids of the instances: the same before and after means none was restarted.
+    pub fn pids(&self) -> Vec<Option<u32>> {
+        self.instances
+            .iter()
+            .map(|i| i.child.as_ref().map(Child::id))
+            .collect()
+    }
+
+    /// Instance `n`'s `/metrics`.
+    pub async fn metrics(&self, n: usize) -> String {
+        let url = format!("{}/metrics", self.console_base(n));
+        match self.client.get(&url).send().await {
+            Ok(response) => response.text().await.unwrap_or_default(),
+            Err(error) => panic!("{url}: {error}"),
+        }
     }
 
     fn spawn(&mut self, n: usize) {
@@ -255,7 +335,10 @@ impl Pool {
             .arg("serve")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env("ORDERS_HOOK_LISTEN", format!("127.0.0.1:{}", instance.port))
-            .env("ORDERS_HOOK_CONSOLE_LISTEN", "127.0.0.1:0")
+            .env(
+                "ORDERS_HOOK_CONSOLE_LISTEN",
+                format!("127.0.0.1:{}", instance.console_port),
+            )
             .env("ORDERS_HOOK_NOTIFY", instance.notify.to_string())
             .stdout(Stdio::null())
             .stderr(log)
