@@ -4,11 +4,11 @@
 //! primary like every other (`primary.rs`).
 
 use super::StoreError;
+use super::postgres::CONNECTION_WAIT;
 use super::primary::Primary;
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::DropGuard;
 
@@ -48,14 +48,14 @@ impl PgChangeBus {
         let publisher = primary.pool(
             PgPoolOptions::new()
                 .max_connections(2)
-                .acquire_timeout(Duration::from_millis(1500)),
+                .acquire_timeout(CONNECTION_WAIT),
         );
         // A listener's connection is never idle in the pool's sense: it is kept for as long
         // as it lives.
         let listener = primary.pool(
             PgPoolOptions::new()
                 .max_connections(1)
-                .acquire_timeout(Duration::from_millis(1500))
+                .acquire_timeout(CONNECTION_WAIT)
                 .max_lifetime(None)
                 .idle_timeout(None),
         );

@@ -23,6 +23,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 
 pub type PostgresStore = SqlStore<Postgres>;
 
+/// How long a pool waits for a connection: bounded, so that the first request after the
+/// database went away learns it well inside the deadline (see `open`).
+pub(super) const CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// The advisory lock key of outbox claims ("orders-hook outbox" as a number).
 const CLAIM_LOCK: i64 = 0x6f68_6f75_7462_6f78;
 
@@ -39,11 +43,7 @@ impl SqlStore<Postgres> {
         let pool = primary.pool(
             PgPoolOptions::new()
                 .max_connections(options.max_connections)
-                .acquire_timeout(
-                    options
-                        .acquire_timeout
-                        .min(std::time::Duration::from_millis(1500)),
-                ),
+                .acquire_timeout(options.acquire_timeout.min(CONNECTION_WAIT)),
         );
         let stop = CancellationToken::new();
         let follow = Arc::new(stop.clone().drop_guard());
