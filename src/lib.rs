@@ -19,6 +19,7 @@
 //! [`simulate`] plays the marketplace against a deployment, from outside.
 //! `ARCHITECTURE.md` has the one-page map.
 
+pub mod actions;
 pub mod app;
 pub mod backup;
 pub mod cli;

@@ -56,6 +56,17 @@ pub mod names {
     pub const DATABASE_WRITABLE: &str = "orders_hook_database_writable";
     /// Console sign-ins refused (an unknown token, a stale form, a used or revoked link).
     pub const CONSOLE_SIGNIN_REFUSED: &str = "orders_hook_console_signin_refused_total";
+    /// Taps on the boards by `action` (take, finish, hand_over, put_back) and `result` (done,
+    /// refused, not_found), on this instance.
+    pub const PICKING_ACTIONS: &str = "orders_hook_picking_actions_total";
+    /// The stores' numbers, by `store`, counted from the database at each scrape: orders
+    /// assembled today (the store's own day), of them on time, the median picking time today,
+    /// and the orders waiting untaken now with the oldest one's wait.
+    pub const PICKING_ASSEMBLED_TODAY: &str = "orders_hook_picking_assembled_today";
+    pub const PICKING_ON_TIME_TODAY: &str = "orders_hook_picking_on_time_today";
+    pub const PICKING_MEDIAN_SECONDS: &str = "orders_hook_picking_median_seconds";
+    pub const PICKING_WAITING: &str = "orders_hook_picking_waiting";
+    pub const PICKING_WAITING_OLDEST_SECONDS: &str = "orders_hook_picking_waiting_oldest_seconds";
 }
 
 /// Starts logging once per process; later calls (tests) keep the first subscriber.

@@ -348,7 +348,18 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
                 (Some(id), false) => Requeue::One(*id),
                 _ => Requeue::AllFailed,
             };
-            let requeued = store.requeue_notices(which, chrono::Utc::now()).await?;
+            // Through the actions, like the console's «Отправить снова»: journaled with who
+            // asked, in the re-queue's own transaction.
+            let requeued = crate::actions::requeue::requeue(
+                &*store,
+                which,
+                &crate::actions::Actor::command_line(),
+                crate::actions::requeue::Asked::CommandLine,
+                None,
+                chrono::Utc::now(),
+            )
+            .await?
+            .len();
             if let (Requeue::One(id), 0) = (which, requeued) {
                 bail!(
                     "notice #{id} is not failed (or does not exist): only parked notices are \

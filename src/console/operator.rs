@@ -6,8 +6,8 @@ use super::ConsoleState;
 use super::page::{self, Nav};
 use super::session::Viewer;
 use super::story::path_segment;
-use crate::domain::Outcome;
-use crate::store::{JournalEntry, OutboxFilter, OutboxRow, OutboxStatus, Requeue};
+use crate::actions::requeue::{Asked, requeue};
+use crate::store::{OutboxFilter, OutboxRow, OutboxStatus, Requeue};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
-use std::time::Instant;
 
 /// A POST's form: only the CSRF token. A form without it is refused like a wrong one (403),
 /// not answered 422 by the extractor.
@@ -109,7 +108,6 @@ pub async fn retry(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let started = Instant::now();
     if let Err(refused) = viewer
         .require_operator()
         .and_then(|()| viewer.check_csrf(&form.csrf))
@@ -124,38 +122,30 @@ pub async fn retry(
     let Some(notice) = parked else {
         return back;
     };
-    let now = Utc::now();
-    let requeued = match state.store.requeue_notices(Requeue::One(id), now).await {
-        Ok(requeued) => requeued,
-        Err(error) => return page::unavailable(&error),
-    };
-    if requeued == 0 {
-        return back;
+    // What the operator saw of it, for the journal row the re-queue writes with itself.
+    let note = format!(
+        "{} to chat {}; last error: {}",
+        notice.kind.as_str(),
+        notice.chat,
+        notice.last_error.as_deref().unwrap_or("-")
+    );
+    let requeued = requeue(
+        &*state.store,
+        Requeue::One(id),
+        &viewer.actor(),
+        Asked::Console,
+        Some(&note),
+        Utc::now(),
+    )
+    .await;
+    match requeued {
+        Ok(notices) if !notices.is_empty() => {
+            tracing::info!(operator = ?viewer.name, notice = id, "console: notice re-queued");
+            back
+        }
+        Ok(_) => back,
+        Err(error) => page::unavailable(&error),
     }
-    tracing::info!(operator = ?viewer.name, notice = id, "console: notice re-queued");
-    // The re-queue is done and stays done; a journal row that could not be written is logged,
-    // and the operator still goes back to the list.
-    let entry = JournalEntry {
-        at: now,
-        request_id: None,
-        event_type: Some("console.outbox.retry".to_owned()),
-        order_id: Some(notice.original_order_id.clone()),
-        outcome: Outcome::Operator,
-        status_code: 303,
-        duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
-        detail: format!(
-            "{} re-queued notice #{id} ({} to chat {}; last error: {})",
-            viewer.name,
-            notice.kind.as_str(),
-            notice.chat,
-            notice.last_error.as_deref().unwrap_or("-")
-        ),
-        body: None,
-    };
-    if let Err(error) = state.store.record(&entry).await {
-        tracing::warn!(%error, notice = id, "console: the re-queue was not journaled");
-    }
-    back
 }
 
 pub struct Balance {

@@ -58,6 +58,11 @@ impl Viewer {
         }
     }
 
+    /// Who acts, as the journal names them: the name, the role and a mark of the session.
+    pub fn actor(&self) -> crate::actions::Actor {
+        crate::actions::Actor::console(&self.name, self.role.as_text(), &self.session)
+    }
+
     /// Refuses anyone but the operator.
     pub fn require_operator(&self) -> Result<(), Refused> {
         if self.role.is_operator() {

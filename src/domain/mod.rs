@@ -9,6 +9,8 @@ pub mod event;
 pub mod ids;
 pub mod notice_draft;
 pub mod order;
+pub mod picking;
+pub mod picking_numbers;
 pub mod replacement;
 
 #[cfg(test)]
@@ -26,4 +28,5 @@ pub use event::{
 pub use ids::{IdError, OrderId, Sku, StoreId};
 pub use notice_draft::{NoticeBody, NoticeDraft, NoticedOrder};
 pub use order::{ACTOR, Cancellation, OrderDocument, OrderHeader, OrderLine, Status, Totals};
+pub use picking::{Picking, PickerName, PickingAction, PickingDecision, PickingRefusal};
 pub use replacement::ReplacementPolicy;

@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod sql_bounds;
+pub mod action_tx;
 pub mod change_bus;
 mod columns;
 pub mod console;
@@ -16,12 +17,14 @@ pub mod reachability;
 pub mod records;
 mod roles;
 mod sql;
+mod sql_action;
 mod sql_board;
 mod sql_console;
 mod sql_event;
 mod sql_housekeeping;
 mod sql_operations;
 mod sql_operator;
+mod sql_picking;
 pub mod sqlite;
 pub mod story;
 
@@ -29,11 +32,13 @@ pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits
 pub use event_tx::EventTx;
 pub use operator::{JournalSearch, OrderCount};
 pub use records::*;
+pub use action_tx::{ActionTx, PickingSubject, RequeuedNotice};
 pub use roles::{
-    BoardReads, ChangeFeed, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue, Operations,
-    OperatorReads, ReadSide, Store,
+    ActionStore, BoardReads, ChangeFeed, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue,
+    Operations, OperatorReads, PickingReads, ReadSide, Store,
 };
 pub use sql_board::BoardOrder;
+pub use sql_picking::PickingFacts;
 
 use crate::database_url::DatabaseUrl;
 use crate::domain::{Routing, Settings};

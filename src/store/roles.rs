@@ -3,13 +3,15 @@
 //! per-order advisory lock), and the database's unique keys do the deduplication. A caller takes
 //! the role it uses, so a test double fakes that role alone.
 
+use super::action_tx::ActionTx;
 use super::change_bus::ChangeBus;
 use super::console::{Link, NewLink, NewSession, Session};
-use super::delivery::{ClaimedNotice, NoticeClaim, Requeue, Settlement};
+use super::delivery::{ClaimedNotice, NoticeClaim, Settlement};
 use super::event_tx::EventTx;
 use super::operator::{JournalSearch, OrderCount};
 use super::records::*;
 use super::sql_board::BoardOrder;
+use super::sql_picking::PickingFacts;
 use super::{OrderKey, StoreError};
 use crate::domain::{Catalog, OrderId, Sku};
 use async_trait::async_trait;
@@ -80,7 +82,8 @@ pub trait ReadSide: Send + Sync {
     async fn stats(&self) -> Result<DatabaseStats, StoreError>;
 }
 
-/// What the operator does, and what every command does first.
+/// What the operator does, and what every command does first (the actions people take on
+/// orders and notices, journaled, are `ActionStore`'s).
 #[async_trait]
 pub trait Operations: Send + Sync {
     /// Brings the schema up to date; safe when several instances start at once.
@@ -91,9 +94,6 @@ pub trait Operations: Send + Sync {
 
     async fn import_catalog(&self, rows: &[CatalogRow]) -> Result<usize, StoreError>;
 
-    /// Puts parked (`failed`) notices back in the queue with a fresh retry horizon; sent and
-    /// pending notices are left alone. Returns how many were requeued.
-    async fn requeue_notices(&self, which: Requeue, now: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// What the housekeeping task needs: a lease, so that one instance at a time does it, pruning
@@ -185,6 +185,8 @@ pub trait Store:
     + ConsoleAccess
     + BoardReads
     + OperatorReads
+    + PickingReads
+    + ActionStore
     + ChangeFeed
     + 'static
 {
@@ -199,6 +201,8 @@ impl<T> Store for T where
         + ConsoleAccess
         + BoardReads
         + OperatorReads
+        + PickingReads
+        + ActionStore
         + ChangeFeed
         + 'static
 {
@@ -240,4 +244,19 @@ pub trait OperatorReads: Send + Sync {
 
     /// When each notice still waiting to be sent was queued, oldest first.
     async fn backlog(&self) -> Result<Vec<DateTime<Utc>>, StoreError>;
+}
+
+/// What the store's numbers are counted from: the orders assembled since a time and the orders
+/// waiting untaken now (the console's pages and `/metrics` alike).
+#[async_trait]
+pub trait PickingReads: Send + Sync {
+    async fn picking_facts(&self, assembled_since: DateTime<Utc>)
+    -> Result<PickingFacts, StoreError>;
+}
+
+/// What an operator's or a store's action needs: one transaction that holds the action and its
+/// journal row (`actions` runs the sequence on it).
+#[async_trait]
+pub trait ActionStore: Send + Sync {
+    async fn begin_action(&self) -> Result<Box<dyn ActionTx>, StoreError>;
 }

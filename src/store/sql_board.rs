@@ -4,8 +4,9 @@
 
 use super::event_tx::{catalog_from_rows, parse_document};
 use super::sql::SqlStore;
+use super::sql_picking::{PICKING_COLUMNS, PickingRow, picking_from_row};
 use super::{BoardReads, StoreError};
-use crate::domain::{Catalog, OrderDocument, Sku};
+use crate::domain::{Catalog, OrderDocument, Picking, Sku};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ pub struct BoardOrder {
     /// The history's details of every change applied since the order came in, oldest first
     /// (the domain's own words: `describe_line_change`, `describe_header_change`).
     pub changes: Vec<String>,
+    /// Who picks it, since when, and when it was assembled.
+    pub picking: Picking,
 }
 
 /// The orders in play at store $1: active, or cancelled (and so last touched) since $2. A
@@ -34,8 +37,10 @@ on_either_database! {
             store_id: &str,
             cancelled_since: DateTime<Utc>,
         ) -> Result<Vec<BoardOrder>, StoreError> {
-            let documents: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT CAST(o.document AS TEXT) FROM orders o WHERE {IN_PLAY}
+            let documents: Vec<PickingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(o.document AS TEXT), {PICKING_COLUMNS} FROM orders o
+                 LEFT JOIN picking p ON p.original_order_id = o.original_order_id
+                 WHERE {IN_PLAY}
                  ORDER BY o.created_at, o.original_order_id"
             )))
             .bind(store_id)
@@ -57,7 +62,8 @@ on_either_database! {
                 changes.entry(order).or_default().push(detail);
             }
             let mut board = Vec::with_capacity(documents.len());
-            for (document,) in documents {
+            for row in documents {
+                let (document, picking) = picking_from_row(row)?;
                 let document = parse_document(&document)?;
                 let recent = !document.cancelled
                     || document.cancelled_at.is_none_or(|at| at >= cancelled_since);
@@ -65,7 +71,11 @@ on_either_database! {
                     let changes = changes
                         .remove(document.original_order_id.as_str())
                         .unwrap_or_default();
-                    board.push(BoardOrder { document, changes });
+                    board.push(BoardOrder {
+                        document,
+                        changes,
+                        picking,
+                    });
                 }
             }
             Ok(board)

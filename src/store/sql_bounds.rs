@@ -20,6 +20,7 @@ macro_rules! on_either_database {
             for<'a> Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
             for<'a> bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
             for<'a> chrono::DateTime<chrono::Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+            for<'a> Option<chrono::DateTime<chrono::Utc>>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
             for<'r> (String,): sqlx::FromRow<'r, DB::Row>,
             for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
             for<'r> (Option<chrono::DateTime<chrono::Utc>>,): sqlx::FromRow<'r, DB::Row>,
@@ -36,6 +37,15 @@ macro_rules! on_either_database {
             for<'r> $crate::store::console::Link: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::store::operator::OrderCount: sqlx::FromRow<'r, DB::Row>,
             for<'r> (chrono::DateTime<chrono::Utc>, i64): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (i64, String): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (String, chrono::DateTime<chrono::Utc>): sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::store::sql_picking::PickingRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> (
+                String,
+                Option<chrono::DateTime<chrono::Utc>>,
+                Option<chrono::DateTime<chrono::Utc>>,
+                Option<chrono::DateTime<chrono::Utc>>,
+            ): sqlx::FromRow<'r, DB::Row>,
         {
             $($body)*
         }

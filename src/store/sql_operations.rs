@@ -1,12 +1,11 @@
 //! What the operator does to either database: migrations, imports and re-queueing parked
 //! notices, one statement text for both.
 
-use super::delivery::{REQUEUE, Requeue};
 use super::records::{CatalogRow, StockBalance};
 use super::sql::SqlStore;
 use super::{Operations, StoreError};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 on_either_database! {
     #[async_trait]
@@ -57,23 +56,6 @@ on_either_database! {
             }
             tx.commit().await?;
             Ok(rows.len())
-        }
-
-        async fn requeue_notices(
-            &self,
-            which: Requeue,
-            now: DateTime<Utc>,
-        ) -> Result<u64, StoreError> {
-            let id = match which {
-                Requeue::One(id) => Some(id),
-                Requeue::AllFailed => None,
-            };
-            let done = sqlx::query(REQUEUE)
-                .bind(now)
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-            Ok(DB::rows_affected(&done))
         }
     }
 }

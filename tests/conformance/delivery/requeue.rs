@@ -1,10 +1,13 @@
 //! `outbox retry`: parked notices go back in the queue with a fresh horizon and no attempts;
-//! sent and pending ones are left alone, and so is the mark of a possible repeat.
+//! sent and pending ones are left alone, and so is the mark of a possible repeat. Each is
+//! journaled with who asked, in the re-queue's transaction (`actions::requeue`).
 
 use super::{Delivery, Outbox, run_outbox};
 use crate::support::at;
+use orders_hook::actions::Actor;
+use orders_hook::actions::requeue::{Asked, requeue as requeue_through_actions};
 use orders_hook::on_both_backends;
-use orders_hook::store::{Requeue, Settlement};
+use orders_hook::store::{JournalFilter, ReadSide, Requeue, Settlement};
 
 on_both_backends!(
     run_outbox => requeue_puts_parked_notices_back_with_a_fresh_horizon,
@@ -33,7 +36,12 @@ async fn requeue_puts_parked_notices_back_with_a_fresh_horizon(outbox: Outbox) {
     };
     assert!(outbox.settle(other[0], "w1", sent).await);
 
-    let requeue = |which, now| outbox.store.requeue_notices(which, now);
+    let actor = Actor::command_line();
+    let requeue = |which, now| async move {
+        requeue_through_actions(&*outbox.store, which, &actor, Asked::CommandLine, None, now)
+            .await
+            .map(|notices| notices.len())
+    };
     let sent_row = outbox.row(other[0]).await;
     assert_eq!(requeue(Requeue::One(other[0]), at(10)).await.unwrap(), 0);
     assert_eq!(outbox.row(other[0]).await, sent_row);
@@ -69,6 +77,15 @@ async fn requeue_puts_parked_notices_back_with_a_fresh_horizon(outbox: Outbox) {
         Delivery::free(Some(at(1)), at(11), false)
     );
     assert_eq!(requeue(Requeue::AllFailed, at(12)).await.unwrap(), 0);
+    // One journal row per notice put back, naming it; none for a re-queue that found nothing.
+    let journal = outbox.store.journal(&JournalFilter::default()).await.unwrap();
+    let rows: Vec<_> = journal
+        .iter()
+        .filter(|row| row.event_type.as_deref() == Some("cli.outbox.retry"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{journal:?}");
+    assert!(rows.iter().all(|row| row.original_order_id.as_deref() == Some("R-1")));
+    assert!(rows.iter().any(|row| row.detail.contains(&format!("#{}", parked[1]))));
 
     // Back at the head of their chats, ahead of the other order's later notice.
     let claimed = outbox.claim("w2", at(11)).await;
@@ -89,11 +106,16 @@ async fn requeue_keeps_the_mark_of_a_possible_repeat(outbox: Outbox) {
     assert!(outbox.claim("w2", at(2)).await.iter().all(|n| n.maybe_sent));
     assert!(outbox.settle(ids[0], "w2", refused()).await);
 
-    let requeued = outbox
-        .store
-        .requeue_notices(Requeue::One(ids[0]), at(3))
-        .await;
-    assert_eq!(requeued.expect("requeue_notices"), 1);
+    let requeued = requeue_through_actions(
+        &*outbox.store,
+        Requeue::One(ids[0]),
+        &Actor::command_line(),
+        Asked::CommandLine,
+        None,
+        at(3),
+    )
+    .await;
+    assert_eq!(requeued.expect("requeue").len(), 1);
     assert_eq!(
         outbox.delivery(ids[0]).await,
         Delivery::free(Some(at(2)), at(3), true)
