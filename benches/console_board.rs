@@ -6,8 +6,9 @@
 //! `cargo bench --bench console_board`; under `cargo test` it makes a smaller smoke run.
 
 use chrono::{Duration as Span, Utc};
-use orders_hook::console::board::table_html;
+use orders_hook::console::board::{TableView, table_html};
 use orders_hook::domain::OrderDocument;
+use orders_hook::domain::{PickerName, Picking};
 use orders_hook::store::BoardOrder;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -58,7 +59,17 @@ fn order(i: usize, lines: usize) -> BoardOrder {
     } else {
         Vec::new()
     };
-    BoardOrder { document, changes }
+    // Every third order taken by a picker, so that the board draws its taps and times too.
+    let mut picking = Picking::default();
+    if i.is_multiple_of(3) {
+        picking.picker = PickerName::parse("Анна").ok();
+        picking.started_at = Some(document.created_at);
+    }
+    BoardOrder {
+        document,
+        changes,
+        picking,
+    }
 }
 
 fn main() {
@@ -66,11 +77,18 @@ fn main() {
     let (orders, rounds) = if full { (500, 50) } else { (20, 3) };
     let board: Vec<BoardOrder> = (0..orders).map(|i| order(i, 10)).collect();
     let zone = chrono_tz::Europe::Moscow;
+    let pickers = vec!["Анна".to_owned(), "Иван".to_owned()];
     let mut times: Vec<Duration> = Vec::with_capacity(rounds);
     let mut size = 0;
     for _ in 0..rounds {
         let started = Instant::now();
-        let html = table_html(&board, zone, Utc::now()).expect("the board renders");
+        let view = TableView {
+            store_id: "77-001",
+            csrf: "0123456789abcdef",
+            pickers: &pickers,
+            numbers: None,
+        };
+        let html = table_html(&board, view, zone, Utc::now()).expect("the board renders");
         times.push(started.elapsed());
         size = html.len();
     }

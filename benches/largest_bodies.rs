@@ -73,6 +73,7 @@ fn pure(lines: usize) {
             store_chat: Some("-1001".to_owned()),
             pickers_chat: Some("-1002".to_owned()),
             timezone: None,
+            pickers: Vec::new(),
         },
     );
     let catalog = Catalog::new();

@@ -64,10 +64,9 @@ pub async fn tap(
     now: DateTime<Utc>,
 ) -> Result<Tapped, StoreError> {
     let mut tx = store.begin_action().await?;
-    let subject = tx
-        .picking_subject(order)
-        .await?
-        .filter(|subject| subject.document.store_id.as_ref().map(|id| id.as_str()) == Some(store_id));
+    let subject = tx.picking_subject(order).await?.filter(|subject| {
+        subject.document.store_id.as_ref().map(|id| id.as_str()) == Some(store_id)
+    });
     let Some(subject) = subject else {
         // Nothing of another store's order is journaled under this store's name either.
         return Ok(Tapped::NotFound);
@@ -83,7 +82,8 @@ pub async fn tap(
     ) {
         Ok(decision) => {
             if decision.changed {
-                tx.save_picking(order, store_id, &decision.picking, now).await?;
+                tx.save_picking(order, store_id, &decision.picking, now)
+                    .await?;
             }
             Tapped::Done {
                 decision,

@@ -351,7 +351,7 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
             // Through the actions, like the console's «Отправить снова»: journaled with who
             // asked, in the re-queue's own transaction.
             let requeued = crate::actions::requeue::requeue(
-                &*store,
+                store,
                 which,
                 &crate::actions::Actor::command_line(),
                 crate::actions::requeue::Asked::CommandLine,

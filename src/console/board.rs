@@ -1,17 +1,22 @@
 //! A store's board (`/stores/{id}`): the orders the pickers have to deal with now, for a tablet
 //! at the picking area. The table is also served alone (`/stores/{id}/table`): `board.js`
 //! fetches it again whenever the store's event stream says an order changed, and puts it in the
-//! `data-board` element as it came.
+//! `data-board` element as it came. The rows and their order are `board_rows`'; the taps on
+//! them are `picking`'s.
 
 use super::ConsoleState;
+use super::board_rows::{Row, sorted_rows};
+use super::numbers::{NumbersText, store_numbers, words};
 use super::page::{self, Nav};
+use super::picking::device_picker;
 use super::session::StoreViewer;
+use super::story::path_segment;
 use crate::domain::{OrderDocument, Status};
-use crate::notice::{money_text, quantity_text, window_text};
+use crate::notice::quantity_text;
 use crate::store::BoardOrder;
 use askama::Template;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -27,8 +32,13 @@ pub const STOP_TEXT: &str = "Остановите сборку, верните �
 #[template(path = "console/board.html")]
 struct BoardPage {
     nav: Nav,
-    store_id: String,
+    store_path: String,
     store_name: String,
+    csrf: String,
+    /// Who picks on this device, as it said once («Кто собирает»).
+    device_picker: Option<String>,
+    /// The store's pickers from the configuration, offered first.
+    pickers: Vec<String>,
     /// The rendered `BoardTable`, exactly as `/stores/{id}/table` serves it.
     table: String,
 }
@@ -36,25 +46,34 @@ struct BoardPage {
 #[derive(Template)]
 #[template(path = "console/board_table.html")]
 struct BoardTable {
+    store_path: String,
+    csrf: String,
+    /// The server's time in milliseconds since 1970: the page counts down from it, never from
+    /// the device's own clock.
+    now_ms: i64,
     rows: Vec<Row>,
     stop: &'static str,
+    numbers: Option<NumbersText>,
+    /// The store's pickers, offered when an order is handed over.
+    pickers: Vec<String>,
 }
 
-/// One order's row, every value already in words.
-struct Row {
-    order_id: String,
-    number: String,
-    status: &'static str,
-    came_in: String,
-    assembly: String,
-    window: String,
-    lines: usize,
-    total: String,
-    cancelled: bool,
-    /// What changed since it came in; empty when nothing did.
-    changes: Vec<String>,
-    /// `cancelled`, `changed`, both or neither: the contract with `board.js` and the CSS.
-    class: &'static str,
+impl BoardTable {
+    /// The cancelled orders someone is picking: named above the table, loudest first.
+    fn alarms(&self) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|row| row.stage == super::board_rows::Stage::Alarm)
+            .collect()
+    }
+}
+
+/// What the table is drawn for, besides the orders.
+pub struct TableView<'a> {
+    pub store_id: &'a str,
+    pub csrf: &'a str,
+    pub pickers: &'a [String],
+    pub numbers: Option<NumbersText>,
 }
 
 /// The status as the store staff say it.
@@ -77,7 +96,7 @@ pub fn store_zone(state: &ConsoleState, store_id: Option<&str>) -> Tz {
 }
 
 /// A time of today as `14:05`, of another day as `23.11 14:05`.
-fn clock_text(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String {
+pub(super) fn clock_text(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String {
     let local = at.with_timezone(&zone);
     if local.date_naive() == now.with_timezone(&zone).date_naive() {
         local.format("%H:%M").to_string()
@@ -89,7 +108,7 @@ fn clock_text(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String {
 /// The history's change notes in the store staff's words. The notes are the domain's
 /// (`describe_line_change`, `describe_header_change`); a picker needs to know what to look at
 /// again, not the whole difference, which the order's page and the Telegram notice carry.
-fn change_words(document: &OrderDocument, notes: &[String]) -> Vec<String> {
+pub(super) fn change_words(document: &OrderDocument, notes: &[String]) -> Vec<String> {
     let mut words: Vec<String> = document
         .lines
         .iter()
@@ -126,64 +145,58 @@ fn change_words(document: &OrderDocument, notes: &[String]) -> Vec<String> {
     words
 }
 
-fn row(order: &BoardOrder, zone: Tz, now: DateTime<Utc>) -> Row {
-    let document = &order.document;
-    let changes = change_words(document, &order.changes);
-    let class = match (document.cancelled, changes.is_empty()) {
-        (true, true) => "cancelled",
-        (true, false) => "cancelled changed",
-        (false, false) => "changed",
-        (false, true) => "",
-    };
-    Row {
-        order_id: document.original_order_id.as_str().to_owned(),
-        number: document.number.clone().unwrap_or_else(|| "—".to_owned()),
-        status: status_text(document.status()),
-        came_in: clock_text(document.created_at, zone, now),
-        assembly: document
-            .expected_assembly_time
-            .map_or_else(|| "—".to_owned(), |at| clock_text(at, zone, now)),
-        window: window_text(
-            document.header.delivery_from,
-            document.header.delivery_to,
-            zone,
-        ),
-        lines: document.lines.len(),
-        total: document.total().map_or_else(|| "—".to_owned(), money_text),
-        cancelled: document.cancelled,
-        changes,
-        class,
-    }
-}
-
-/// The board's table (or the line saying there is nothing to pick), as both the page and
-/// `/stores/{id}/table` serve it.
+/// The board's table (or the line saying there is nothing to pick), with the store's numbers
+/// above it, as both the page and `/stores/{id}/table` serve it.
 pub fn table_html(
     orders: &[BoardOrder],
+    view: TableView<'_>,
     zone: Tz,
     now: DateTime<Utc>,
 ) -> Result<String, askama::Error> {
     BoardTable {
-        rows: orders
-            .iter()
-            // A cancellation whose creation never arrived: nobody was ever asked to pick it.
-            .filter(|order| order.document.number.is_some())
-            .map(|order| row(order, zone, now))
-            .collect(),
+        store_path: path_segment(view.store_id),
+        csrf: view.csrf.to_owned(),
+        now_ms: now.timestamp_millis(),
+        rows: sorted_rows(orders, zone, now),
         stop: STOP_TEXT,
+        numbers: view.numbers,
+        pickers: view.pickers.to_vec(),
     }
     .render()
 }
 
-/// The table of `store_id` now, or the response that says why not.
-async fn current_table(state: &ConsoleState, store_id: &str) -> Result<String, Response> {
+/// The store's pickers from the configuration.
+pub fn configured_pickers(state: &ConsoleState, store_id: &str) -> Vec<String> {
+    state
+        .routing
+        .stores
+        .get(store_id)
+        .map(|route| route.pickers.clone())
+        .unwrap_or_default()
+}
+
+/// The table of `store_id` now, drawn for `csrf`'s forms, or the response that says why not.
+pub async fn current_table(
+    state: &ConsoleState,
+    store_id: &str,
+    csrf: &str,
+) -> Result<String, Response> {
     let now = Utc::now();
     let orders = state
         .store
         .board(store_id, now - CANCELLED_STAYS)
         .await
         .map_err(|error| page::unavailable(&error))?;
-    table_html(&orders, store_zone(state, Some(store_id)), now).map_err(|error| {
+    let numbers = store_numbers(state, &*state.store, Some(store_id), now)
+        .await
+        .map_err(|error| page::unavailable(&error))?;
+    let view = TableView {
+        store_id,
+        csrf,
+        pickers: &configured_pickers(state, store_id),
+        numbers: Some(words(&numbers.get(store_id).cloned().unwrap_or_default())),
+    };
+    table_html(&orders, view, store_zone(state, Some(store_id)), now).map_err(|error| {
         tracing::error!(%error, "console board failed to render");
         page::render_failed()
     })
@@ -192,16 +205,20 @@ async fn current_table(state: &ConsoleState, store_id: &str) -> Result<String, R
 /// `GET /stores/{id}`.
 pub async fn board(
     State(state): State<ConsoleState>,
+    headers: HeaderMap,
     StoreViewer { viewer, store_id }: StoreViewer,
 ) -> Response {
-    let table = match current_table(&state, &store_id).await {
+    let table = match current_table(&state, &store_id, &viewer.csrf).await {
         Ok(table) => table,
         Err(response) => return response,
     };
     let store_name = state.store_name(&store_id);
     let mut response = page::render(&BoardPage {
         nav: Nav::new(&viewer, format!("Заказы: {store_name}")),
-        store_id,
+        store_path: path_segment(&store_id),
+        device_picker: device_picker(&headers).map(|name| name.as_str().to_owned()),
+        pickers: configured_pickers(&state, &store_id),
+        csrf: viewer.csrf.clone(),
         store_name,
         table,
     });
@@ -214,73 +231,10 @@ pub async fn board(
 /// `GET /stores/{id}/table`: the fragment `board.js` puts in place.
 pub async fn table(
     State(state): State<ConsoleState>,
-    StoreViewer { store_id, .. }: StoreViewer,
+    StoreViewer { viewer, store_id }: StoreViewer,
 ) -> Response {
-    match current_table(&state, &store_id).await {
+    match current_table(&state, &store_id, &viewer.csrf).await {
         Ok(table) => ([(header::CACHE_CONTROL, "no-store")], Html(table)).into_response(),
         Err(response) => response,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn document(lines: &str) -> OrderDocument {
-        serde_json::from_str(&format!(
-            r#"{{"originalOrderId":"R-1","orderUuid":null,"number":"SM-000001",
-            "expectedAssemblyTime":null,"storeId":"77-001","header":{{}},"lines":{lines},
-            "totals":{{"totalPrice":null,"discountTotalPrice":null}},"paymentMethods":[],
-            "paid":false,"shipped":false,"delivered":false,"cancelled":false,"cancellation":null,
-            "createdAt":"2026-11-23T09:41:07Z","updatedAt":"2026-11-23T09:41:07Z","paidAt":null,
-            "shippedAt":null,"deliveredAt":null,"cancelledAt":null,"compositionAsOf":null,
-            "revision":1,"lastPayload":{{}}}}"#
-        ))
-        .unwrap()
-    }
-
-    #[test]
-    fn a_board_says_what_changed_in_the_pickers_words() {
-        let doc = document(
-            r#"[{"sku":"1","name":"Молоко","originalQuantity":"2","quantity":"3","weight":null,
-               "price":null,"discountPrice":null,"totalPrice":null,"totalDiscountPrice":null,
-               "replacedBy":null}]"#,
-        );
-        let notes = vec![
-            "line 1 quantity 2 -> 3; line 9 added: quantity 1; delivery window changed".to_owned(),
-            "details updated (customer, totals or payment methods)".to_owned(),
-        ];
-        assert_eq!(
-            change_words(&doc, &notes),
-            [
-                "Молоко: 2 → 3",
-                "добавлен товар",
-                "время доставки",
-                "данные клиента или суммы"
-            ]
-        );
-        assert!(change_words(&document("[]"), &[]).is_empty());
-    }
-
-    #[test]
-    fn a_board_row_is_struck_out_when_cancelled_and_flagged_when_changed() {
-        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
-        let zone = chrono_tz::Europe::Moscow;
-        let mut order = BoardOrder {
-            document: document("[]"),
-            changes: vec!["comment changed".to_owned()],
-        };
-        let html = table_html(std::slice::from_ref(&order), zone, now).unwrap();
-        assert!(
-            html.contains(r#"<tr data-order="R-1" class="changed">"#),
-            "{html}"
-        );
-        assert!(html.contains("12:41"), "came in, Moscow time: {html}");
-        order.document.cancelled = true;
-        let html = table_html(std::slice::from_ref(&order), zone, now).unwrap();
-        assert!(html.contains(r#"class="cancelled changed""#) && html.contains(STOP_TEXT));
-        order.document.number = None;
-        let html = table_html(&[order], zone, now).unwrap();
-        assert!(html.contains("Активных заказов нет"), "{html}");
     }
 }

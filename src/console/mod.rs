@@ -19,6 +19,7 @@
 
 pub mod assets;
 pub mod board;
+pub mod board_rows;
 pub mod changes;
 pub mod chart;
 pub mod dashboard;
@@ -26,8 +27,10 @@ pub mod grant;
 pub mod journal;
 pub mod links;
 pub mod live;
+pub mod numbers;
 pub mod operator;
 pub mod page;
+pub mod picking;
 pub mod pool_changes;
 pub mod print;
 pub mod session;
@@ -132,6 +135,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/stores/{id}", get(board::board))
         .route("/stores/{id}/table", get(board::table))
         .route("/stores/{id}/events", get(live::events))
+        .route("/stores/{id}/picker", post(picking::choose))
+        .route("/stores/{id}/orders/{order}/{action}", post(picking::act))
         .route("/orders/{number}/print", get(print::sheet))
         .route("/orders", get(story::find))
         .route("/orders/{key}", get(story::show))

@@ -63,13 +63,21 @@ struct Message<'a> {
     title: &'a str,
     text: &'a str,
     assets: &'static str,
+    /// Where the person goes back to; the home page when `None`.
+    back: Option<&'a str>,
 }
 
 fn message(status: StatusCode, title: &str, text: &str) -> Response {
+    message_back(status, title, text, None)
+}
+
+/// A page that says one thing, with a way back.
+pub fn message_back(status: StatusCode, title: &str, text: &str, back: Option<&str>) -> Response {
     let mut response = render(&Message {
         title,
         text,
         assets: VERSION,
+        back,
     });
     *response.status_mut() = status;
     response

@@ -52,6 +52,10 @@ pub struct StoreRoute {
     /// the delivery window on their wall clock.
     #[serde(default)]
     pub timezone: Option<Tz>,
+    /// The store's pickers, offered on its board's «Кто собирает» (a picker may also type a
+    /// name, which that device then remembers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pickers: Vec<String>,
 }
 
 /// Where a store's notices go.
@@ -119,6 +123,7 @@ mod tests {
                 store_chat: Some("-100".into()),
                 pickers_chat: Some("-100".into()),
                 timezone: None,
+                pickers: Vec::new(),
             },
         );
         let dest = routing.destination(Some(&StoreId::parse("77-001").unwrap()));
@@ -147,6 +152,7 @@ mod tests {
                 store_chat: Some("-200".into()),
                 pickers_chat: None,
                 timezone: Some(chrono_tz::Asia::Yekaterinburg),
+                pickers: Vec::new(),
             },
         );
         let zone = |routing: &Routing, store: &str| {

@@ -28,5 +28,5 @@ pub use event::{
 pub use ids::{IdError, OrderId, Sku, StoreId};
 pub use notice_draft::{NoticeBody, NoticeDraft, NoticedOrder};
 pub use order::{ACTOR, Cancellation, OrderDocument, OrderHeader, OrderLine, Status, Totals};
-pub use picking::{Picking, PickerName, PickingAction, PickingDecision, PickingRefusal};
+pub use picking::{PickerName, Picking, PickingAction, PickingDecision, PickingRefusal};
 pub use replacement::ReplacementPolicy;

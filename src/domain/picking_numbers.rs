@@ -99,7 +99,9 @@ mod tests {
     use super::*;
 
     fn at(hour: u32, minute: u32) -> DateTime<Utc> {
-        format!("2026-12-05T{hour:02}:{minute:02}:00Z").parse().unwrap()
+        format!("2026-12-05T{hour:02}:{minute:02}:00Z")
+            .parse()
+            .unwrap()
     }
 
     fn assembled(store: &str, start: u32, end: u32, due: u32) -> Assembled {
@@ -148,7 +150,10 @@ mod tests {
         assert_eq!(first.waiting, 2);
         assert_eq!(first.longest_wait, Some(Duration::minutes(40)));
         let second = &numbers["77-002"];
-        assert_eq!((second.assembled, second.on_time, second.waiting), (1, 0, 0));
+        assert_eq!(
+            (second.assembled, second.on_time, second.waiting),
+            (1, 0, 0)
+        );
         assert_eq!(second.median_picking, Some(Duration::minutes(12)));
         let third = &numbers["77-003"];
         assert_eq!((third.assembled, third.on_time_percent()), (0, None));

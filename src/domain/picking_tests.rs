@@ -57,8 +57,17 @@ fn finishing_keeps_the_picker_and_the_times_and_a_second_tap_changes_nothing() {
     .picking;
     assert_eq!(done.picker, Some(name("Анна")));
     assert_eq!(done.finished_by, Some(name("Ольга")));
-    assert_eq!((done.started_at, done.finished_at), (Some(at(5)), Some(at(25))));
-    let again = decide(&done, Status::Paid, None, &PickingAction::Finish(name("Анна")), at(30));
+    assert_eq!(
+        (done.started_at, done.finished_at),
+        (Some(at(5)), Some(at(25)))
+    );
+    let again = decide(
+        &done,
+        Status::Paid,
+        None,
+        &PickingAction::Finish(name("Анна")),
+        at(30),
+    );
     assert_eq!(again.map(|d| d.changed), Ok(false));
     assert!(matches!(
         decide(&done, Status::Paid, None, &take("Иван"), at(31)),
@@ -71,9 +80,15 @@ fn a_hand_over_keeps_the_start_and_a_put_back_clears_the_order() {
     let taken = decide(&Picking::default(), Status::New, None, &take("Анна"), at(5))
         .unwrap()
         .picking;
-    let handed = decide(&taken, Status::New, None, &PickingAction::HandOver(name("Иван")), at(9))
-        .unwrap()
-        .picking;
+    let handed = decide(
+        &taken,
+        Status::New,
+        None,
+        &PickingAction::HandOver(name("Иван")),
+        at(9),
+    )
+    .unwrap()
+    .picking;
     assert_eq!(handed.picker, Some(name("Иван")));
     assert_eq!(handed.started_at, Some(at(5)));
     let back = decide(&handed, Status::New, None, &PickingAction::PutBack, at(10))
@@ -95,10 +110,23 @@ fn an_order_that_is_cancelled_or_gone_cannot_be_taken_but_can_be_put_back() {
     let taken = decide(&Picking::default(), Status::New, None, &take("Анна"), at(5))
         .unwrap()
         .picking;
-    let back = decide(&taken, Status::Cancelled, None, &PickingAction::PutBack, at(6)).unwrap();
+    let back = decide(
+        &taken,
+        Status::Cancelled,
+        None,
+        &PickingAction::PutBack,
+        at(6),
+    )
+    .unwrap();
     assert!(back.changed && back.picking.untaken());
     assert_eq!(
-        decide(&Picking::default(), Status::New, None, &PickingAction::Finish(name("А")), at(5)),
+        decide(
+            &Picking::default(),
+            Status::New,
+            None,
+            &PickingAction::Finish(name("А")),
+            at(5)
+        ),
         Err(PickingRefusal::NotTaken)
     );
 }

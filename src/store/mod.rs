@@ -28,11 +28,11 @@ mod sql_picking;
 pub mod sqlite;
 pub mod story;
 
+pub use action_tx::{ActionTx, PickingSubject, RequeuedNotice};
 pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};
 pub use event_tx::EventTx;
 pub use operator::{JournalSearch, OrderCount};
 pub use records::*;
-pub use action_tx::{ActionTx, PickingSubject, RequeuedNotice};
 pub use roles::{
     ActionStore, BoardReads, ChangeFeed, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue,
     Operations, OperatorReads, PickingReads, ReadSide, Store,

@@ -161,7 +161,7 @@ pub struct TableRows {
 
 /// Every table of the schema, for `db stats`. The test that compares it with the schema keeps
 /// it whole.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "orders",
     "order_history",
     "order_numbers",
@@ -173,6 +173,7 @@ pub const TABLES: [&str; 11] = [
     "maintenance_leases",
     "console_links",
     "console_sessions",
+    "picking",
 ];
 
 /// What retention deletes: request logs and delivered notices, never business records (orders,

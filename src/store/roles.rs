@@ -93,7 +93,6 @@ pub trait Operations: Send + Sync {
     async fn import_stock(&self, rows: &[StockBalance]) -> Result<usize, StoreError>;
 
     async fn import_catalog(&self, rows: &[CatalogRow]) -> Result<usize, StoreError>;
-
 }
 
 /// What the housekeeping task needs: a lease, so that one instance at a time does it, pruning
@@ -250,8 +249,12 @@ pub trait OperatorReads: Send + Sync {
 /// waiting untaken now (the console's pages and `/metrics` alike).
 #[async_trait]
 pub trait PickingReads: Send + Sync {
-    async fn picking_facts(&self, assembled_since: DateTime<Utc>)
-    -> Result<PickingFacts, StoreError>;
+    /// `store`'s facts alone, or every store's.
+    async fn picking_facts(
+        &self,
+        store: Option<&str>,
+        assembled_since: DateTime<Utc>,
+    ) -> Result<PickingFacts, StoreError>;
 }
 
 /// What an operator's or a store's action needs: one transaction that holds the action and its

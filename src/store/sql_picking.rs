@@ -57,14 +57,17 @@ on_either_database! {
     impl PickingReads for SqlStore<DB> {
         async fn picking_facts(
             &self,
+            store: Option<&str>,
             assembled_since: DateTime<Utc>,
         ) -> Result<PickingFacts, StoreError> {
             let done: Vec<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
                 sqlx::query_as(
                     "SELECT store_id, started_at, finished_at, due_at FROM picking
-                     WHERE finished_at IS NOT NULL AND finished_at >= $1",
+                     WHERE finished_at IS NOT NULL AND finished_at >= $1
+                       AND (CAST($2 AS TEXT) IS NULL OR store_id = $2)",
                 )
                 .bind(assembled_since)
+                .bind(store)
                 .fetch_all(&self.pool)
                 .await?;
             // The predicate is the `orders_to_pick` index's own (migration 0008).
@@ -73,8 +76,10 @@ on_either_database! {
                  LEFT JOIN picking p ON p.original_order_id = o.original_order_id
                  WHERE o.status IN ('new', 'paid') AND o.store_id IS NOT NULL
                    AND (p.original_order_id IS NULL
-                        OR (p.picker IS NULL AND p.finished_at IS NULL))",
+                        OR (p.picker IS NULL AND p.finished_at IS NULL))
+                   AND (CAST($1 AS TEXT) IS NULL OR o.store_id = $1)",
             )
+            .bind(store)
             .fetch_all(&self.pool)
             .await?;
             Ok(PickingFacts {

@@ -14,6 +14,7 @@ mod delivery;
 mod group_commit;
 mod lifecycle;
 mod numbering;
+mod picking;
 mod reading;
 mod repeats;
 mod retention;

@@ -59,6 +59,7 @@ pub fn rules() -> Rules {
             store_chat: Some(STORE_CHAT.to_owned()),
             pickers_chat: Some(PICKERS_CHAT.to_owned()),
             timezone: None,
+            pickers: Vec::new(),
         },
     );
     Rules {

@@ -110,6 +110,7 @@ impl World {
                 store_chat: Some(STORE_CHAT.to_owned()),
                 pickers_chat: Some(PICKERS_CHAT.to_owned()),
                 timezone: None,
+                pickers: Vec::new(),
             },
         );
         World::with_routing(routing)

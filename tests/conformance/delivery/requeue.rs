@@ -7,7 +7,7 @@ use crate::support::at;
 use orders_hook::actions::Actor;
 use orders_hook::actions::requeue::{Asked, requeue as requeue_through_actions};
 use orders_hook::on_both_backends;
-use orders_hook::store::{JournalFilter, ReadSide, Requeue, Settlement};
+use orders_hook::store::{JournalFilter, Requeue, Settlement};
 
 on_both_backends!(
     run_outbox => requeue_puts_parked_notices_back_with_a_fresh_horizon,
@@ -37,10 +37,14 @@ async fn requeue_puts_parked_notices_back_with_a_fresh_horizon(outbox: Outbox) {
     assert!(outbox.settle(other[0], "w1", sent).await);
 
     let actor = Actor::command_line();
-    let requeue = |which, now| async move {
-        requeue_through_actions(&*outbox.store, which, &actor, Asked::CommandLine, None, now)
-            .await
-            .map(|notices| notices.len())
+    let store = outbox.store.clone();
+    let requeue = |which, now| {
+        let (store, actor) = (store.clone(), actor.clone());
+        async move {
+            requeue_through_actions(&*store, which, &actor, Asked::CommandLine, None, now)
+                .await
+                .map(|notices| notices.len())
+        }
     };
     let sent_row = outbox.row(other[0]).await;
     assert_eq!(requeue(Requeue::One(other[0]), at(10)).await.unwrap(), 0);
@@ -78,14 +82,24 @@ async fn requeue_puts_parked_notices_back_with_a_fresh_horizon(outbox: Outbox) {
     );
     assert_eq!(requeue(Requeue::AllFailed, at(12)).await.unwrap(), 0);
     // One journal row per notice put back, naming it; none for a re-queue that found nothing.
-    let journal = outbox.store.journal(&JournalFilter::default()).await.unwrap();
+    let journal = outbox
+        .store
+        .journal(&JournalFilter::default())
+        .await
+        .unwrap();
     let rows: Vec<_> = journal
         .iter()
         .filter(|row| row.event_type.as_deref() == Some("cli.outbox.retry"))
         .collect();
     assert_eq!(rows.len(), 2, "{journal:?}");
-    assert!(rows.iter().all(|row| row.original_order_id.as_deref() == Some("R-1")));
-    assert!(rows.iter().any(|row| row.detail.contains(&format!("#{}", parked[1]))));
+    assert!(
+        rows.iter()
+            .all(|row| row.original_order_id.as_deref() == Some("R-1"))
+    );
+    assert!(
+        rows.iter()
+            .any(|row| row.detail.contains(&format!("#{}", parked[1])))
+    );
 
     // Back at the head of their chats, ahead of the other order's later notice.
     let claimed = outbox.claim("w2", at(11)).await;
