@@ -4,13 +4,14 @@
 
 use super::ConsoleState;
 use super::chart::{self, Bar, Series};
+use super::numbers::{NumbersText, store_numbers, words};
 use super::page::{self, Nav};
 use super::session::Viewer;
 use crate::domain::Status;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 /// The hour is read as 12 buckets of 5 minutes.
 const BUCKET: Duration = Duration::minutes(5);
@@ -118,16 +119,13 @@ struct Dashboard {
     p99: String,
     backlog: usize,
     oldest: String,
+    /// Each store's picking numbers today: (name, id, numbers).
+    picking: Vec<(String, String, NumbersText)>,
 }
 
 /// Midnight today in the chain's time zone, as a moment.
 fn midnight(state: &ConsoleState, now: DateTime<Utc>) -> DateTime<Utc> {
-    let tz = state.routing.timezone;
-    let local = now.with_timezone(&tz).date_naive();
-    local
-        .and_hms_opt(0, 0, 0)
-        .and_then(|naive| tz.from_local_datetime(&naive).earliest())
-        .map_or(now - Duration::hours(24), |start| start.with_timezone(&Utc))
+    super::numbers::day_start(state.routing.timezone, now)
 }
 
 pub async fn dashboard(State(state): State<ConsoleState>, viewer: Viewer) -> Response {
@@ -143,9 +141,10 @@ pub async fn dashboard(State(state): State<ConsoleState>, viewer: Viewer) -> Res
                 .hook_timings(now - BUCKET * BUCKETS as i32, TIMINGS_READ)
                 .await?,
             store.backlog().await?,
+            store_numbers(&state, &**store, None, now).await?,
         ))
     };
-    let (counts, timings, backlog) = match read.await {
+    let (counts, timings, backlog, numbers) = match read.await {
         Ok(read) => read,
         Err(error) => return page::unavailable(&error),
     };
@@ -242,6 +241,19 @@ pub async fn dashboard(State(state): State<ConsoleState>, viewer: Viewer) -> Res
         oldest: backlog.first().map_or("—".to_owned(), |at| {
             format!("{} мин", (now - *at).num_minutes().max(0))
         }),
+        // Every routed store, and any other that has numbers today.
+        picking: {
+            let mut ids: Vec<String> = state.stores().into_iter().map(|(id, _)| id).collect();
+            ids.extend(numbers.keys().cloned());
+            ids.sort();
+            ids.dedup();
+            ids.into_iter()
+                .map(|id| {
+                    let said = words(&numbers.get(&id).cloned().unwrap_or_default());
+                    (state.store_name(&id), id, said)
+                })
+                .collect()
+        },
     })
 }
 

@@ -18,6 +18,7 @@ pub const ROUTING: &str = r#"
 name = "Лесная"
 store_chat = "-1001"
 pickers_chat = "-1002"
+pickers = ["Анна", "Иван"]
 "#;
 
 /// The console's sign-in tokens of every test app (`console_tokens_file`).

@@ -17,6 +17,7 @@ mod console_board;
 mod console_journal;
 mod console_links;
 mod console_operator;
+mod console_picking;
 mod database_hosts;
 mod database_upkeep;
 mod deadline;
