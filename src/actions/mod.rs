@@ -5,6 +5,7 @@
 //! order's lock, the pure rule decides, and the change and its journal row commit together, so
 //! that no action is done unjournaled and no journal row tells of an action undone.
 
+pub mod links;
 pub mod picking;
 pub mod requeue;
 
@@ -23,6 +24,32 @@ pub struct Actor {
     /// The console session the action came from: the first characters of its digest, enough
     /// to find its other actions, never enough to sign in with.
     pub session: Option<String>,
+}
+
+/// Where the action was asked from, as the journal's event type begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Console,
+    CommandLine,
+}
+
+impl Via {
+    /// `console.outbox.retry`, `cli.link.revoke`.
+    fn event_type(self, action: &str) -> String {
+        match self {
+            Via::Console => format!("console.{action}"),
+            Via::CommandLine => format!("cli.{action}"),
+        }
+    }
+
+    /// The status of the answer the person got: the console's forms go back with a redirect,
+    /// the command line's is a success.
+    fn status_code(self) -> u16 {
+        match self {
+            Via::Console => 303,
+            Via::CommandLine => 200,
+        }
+    }
 }
 
 /// How much of a session's digest the journal keeps.

@@ -2,6 +2,7 @@
 //! link from the terminal, the same as the console's `/links` page makes.
 
 use super::Output;
+use crate::actions::{self, Actor, Via};
 use crate::config::Config;
 use crate::console::links::{self, DEFAULT_HOURS, MAX_HOURS};
 use crate::store::Store;
@@ -54,8 +55,16 @@ pub(super) async fn execute(
                 "{} (ссылка)",
                 route.name.clone().unwrap_or_else(|| store_id.clone())
             );
-            let by = std::env::var("USER").map_or("CLI".to_owned(), |user| format!("CLI ({user})"));
-            let created = links::create(store, store_id, &name, &by, *hours, now).await?;
+            let created = links::create(
+                store,
+                store_id,
+                &name,
+                &Actor::command_line(),
+                Via::CommandLine,
+                *hours,
+                now,
+            )
+            .await?;
             let url = config
                 .console
                 .public_url
@@ -89,7 +98,8 @@ pub(super) async fn execute(
             })
         }
         ConsoleCommand::Revoke { id } => {
-            if !store.revoke_link(*id, now).await? {
+            let actor = Actor::command_line();
+            if !actions::links::revoke(store, *id, &actor, Via::CommandLine, now).await? {
                 bail!("link #{id} does not exist or was revoked already");
             }
             Ok(Output {

@@ -354,7 +354,7 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
                 store,
                 which,
                 &crate::actions::Actor::command_line(),
-                crate::actions::requeue::Asked::CommandLine,
+                crate::actions::Via::CommandLine,
                 None,
                 chrono::Utc::now(),
             )

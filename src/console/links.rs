@@ -8,8 +8,9 @@ use super::grant::digest_hex;
 use super::operator::{ActionForm, when};
 use super::page::{self, Nav};
 use super::session::{Viewer, secret};
+use crate::actions::{self, Actor, Via};
 use crate::store::console::{Link, NewLink};
-use crate::store::{ConsoleAccess, StoreError};
+use crate::store::{ActionStore, StoreError};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -30,27 +31,30 @@ pub struct Created {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Makes a one-time link for `store_id`, good for `hours`.
+/// Makes a one-time link for `store_id`, good for `hours`, by `actor` (who is journaled).
 pub async fn create(
-    store: &dyn ConsoleAccess,
+    store: &dyn ActionStore,
     store_id: &str,
     name: &str,
-    created_by: &str,
+    actor: &Actor,
+    via: Via,
     hours: u32,
     now: DateTime<Utc>,
 ) -> Result<Created, StoreError> {
     let code = secret();
     let expires_at = now + Duration::hours(i64::from(hours.clamp(1, MAX_HOURS)));
-    let id = store
-        .create_link(&NewLink {
-            code_digest: digest_hex(code.as_bytes()),
-            store_id: store_id.to_owned(),
-            name: name.to_owned(),
-            created_by: created_by.to_owned(),
-            created_at: now,
-            expires_at,
-        })
-        .await?;
+    let link = NewLink {
+        code_digest: digest_hex(code.as_bytes()),
+        store_id: store_id.to_owned(),
+        name: name.to_owned(),
+        created_by: match via {
+            Via::Console => actor.name.clone(),
+            Via::CommandLine => format!("CLI ({})", actor.name),
+        },
+        created_at: now,
+        expires_at,
+    };
+    let id = actions::links::make(store, &link, actor, via).await?;
     Ok(Created {
         id,
         path: format!("/link/{code}"),
@@ -220,7 +224,17 @@ pub async fn make(
     };
     let name = format!("{} (ссылка)", state.store_name(store_id));
     let now = Utc::now();
-    let created = match create(&*state.store, store_id, &name, &viewer.name, hours, now).await {
+    let actor = viewer.actor();
+    let made = create(
+        &*state.store,
+        store_id,
+        &name,
+        &actor,
+        Via::Console,
+        hours,
+        now,
+    );
+    let created = match made.await {
         Ok(created) => created,
         Err(error) => return page::unavailable(&error),
     };
@@ -247,7 +261,8 @@ pub async fn revoke(
     {
         return refused.into_response();
     }
-    match state.store.revoke_link(id, Utc::now()).await {
+    let actor = viewer.actor();
+    match actions::links::revoke(&*state.store, id, &actor, Via::Console, Utc::now()).await {
         Ok(revoked) => {
             tracing::info!(operator = ?viewer.name, link = id, revoked, "console: sign-in link revoked");
             Redirect::to("/links").into_response()

@@ -6,7 +6,8 @@ use super::ConsoleState;
 use super::page::{self, Nav};
 use super::session::Viewer;
 use super::story::path_segment;
-use crate::actions::requeue::{Asked, requeue};
+use crate::actions::Via;
+use crate::actions::requeue::requeue;
 use crate::store::{OutboxFilter, OutboxRow, OutboxStatus, Requeue};
 use askama::Template;
 use axum::Form;
@@ -133,7 +134,7 @@ pub async fn retry(
         &*state.store,
         Requeue::One(id),
         &viewer.actor(),
-        Asked::Console,
+        Via::Console,
         Some(&note),
         Utc::now(),
     )

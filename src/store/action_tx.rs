@@ -3,6 +3,7 @@
 //! together or not at all.
 
 use super::StoreError;
+use super::console::NewLink;
 use super::delivery::Requeue;
 use super::records::JournalEntry;
 use crate::domain::{OrderDocument, OrderId, Picking};
@@ -47,6 +48,12 @@ pub trait ActionTx: Send {
         which: Requeue,
         now: DateTime<Utc>,
     ) -> Result<Vec<RequeuedNotice>, StoreError>;
+
+    /// Keeps a one-time sign-in link (its code's digest); returns its id.
+    async fn create_link(&mut self, link: &NewLink) -> Result<i64, StoreError>;
+
+    /// Revokes a link and ends the sessions it opened; false when it was revoked already.
+    async fn revoke_link(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
     async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
 

@@ -5,7 +5,7 @@
 
 use super::action_tx::ActionTx;
 use super::change_bus::ChangeBus;
-use super::console::{Link, NewLink, NewSession, Session};
+use super::console::{Link, NewSession, Session};
 use super::delivery::{ClaimedNotice, NoticeClaim, Settlement};
 use super::event_tx::EventTx;
 use super::operator::{JournalSearch, OrderCount};
@@ -137,7 +137,8 @@ pub trait Housekeeping: Send + Sync {
     async fn compact(&self) -> Result<(DatabaseSize, DatabaseSize), StoreError>;
 }
 
-/// What the console's sign-in needs: sessions and the operator's one-time links for a store.
+/// What the console's sign-in needs: sessions, and redeeming and listing the operator's one-time
+/// links for a store (making and revoking one is an action: `ActionStore`).
 /// Secrets come and go as digests.
 #[async_trait]
 pub trait ConsoleAccess: Send + Sync {
@@ -152,17 +153,12 @@ pub trait ConsoleAccess: Send + Sync {
 
     async fn end_session(&self, id_digest: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 
-    async fn create_link(&self, link: &NewLink) -> Result<i64, StoreError>;
-
     /// Uses a link up: the link, if it was unused, unrevoked and unexpired at `now`.
     async fn redeem_link(
         &self,
         code_digest: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Link>, StoreError>;
-
-    /// Revokes a link and ends the sessions it opened; false when it was revoked already.
-    async fn revoke_link(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
     /// Every link, newest first.
     async fn links(&self) -> Result<Vec<Link>, StoreError>;

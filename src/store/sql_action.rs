@@ -1,6 +1,7 @@
 //! An action's transaction on either database, one statement text for both.
 
 use super::action_tx::{ActionTx, PickingSubject, RequeuedNotice};
+use super::console::NewLink;
 use super::delivery::{REQUEUE, Requeue};
 use super::dialect::ServerWatch;
 use super::event_tx::parse_document;
@@ -102,6 +103,41 @@ on_either_database! {
                 .into_iter()
                 .map(|(id, order_id)| RequeuedNotice { id, order_id })
                 .collect())
+        }
+
+        async fn create_link(&mut self, link: &NewLink) -> Result<i64, StoreError> {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO console_links (code_digest, store_id, name, created_by, created_at,
+                                            expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(link.code_digest.as_str())
+            .bind(link.store_id.as_str())
+            .bind(link.name.as_str())
+            .bind(link.created_by.as_str())
+            .bind(link.created_at)
+            .bind(link.expires_at)
+            .fetch_one(&mut *self.0)
+            .await?)
+        }
+
+        async fn revoke_link(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+            let revoked = sqlx::query(
+                "UPDATE console_links SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *self.0)
+            .await?;
+            sqlx::query(
+                "UPDATE console_sessions SET ended_at = $2
+                 WHERE link_id = $1 AND ended_at IS NULL",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *self.0)
+            .await?;
+            Ok(DB::rows_affected(&revoked) > 0)
         }
 
         async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError> {

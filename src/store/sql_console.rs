@@ -1,6 +1,6 @@
 //! The console's sign-in records on either database, one statement text for both.
 
-use super::console::{Link, NewLink, NewSession, Session};
+use super::console::{Link, NewSession, Session};
 use super::sql::SqlStore;
 use super::{ConsoleAccess, StoreError};
 use async_trait::async_trait;
@@ -57,22 +57,6 @@ on_either_database! {
             Ok(())
         }
 
-        async fn create_link(&self, link: &NewLink) -> Result<i64, StoreError> {
-            Ok(sqlx::query_scalar(
-                "INSERT INTO console_links (code_digest, store_id, name, created_by, created_at,
-                                            expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(link.code_digest.as_str())
-            .bind(link.store_id.as_str())
-            .bind(link.name.as_str())
-            .bind(link.created_by.as_str())
-            .bind(link.created_at)
-            .bind(link.expires_at)
-            .fetch_one(&self.pool)
-            .await?)
-        }
-
         async fn redeem_link(
             &self,
             code_digest: &str,
@@ -90,27 +74,6 @@ on_either_database! {
                 .bind(now)
                 .fetch_optional(&self.pool)
                 .await?)
-        }
-
-        async fn revoke_link(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
-            let mut tx = DB::begin_write(&self.pool).await?;
-            let revoked = sqlx::query(
-                "UPDATE console_links SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE console_sessions SET ended_at = $2
-                 WHERE link_id = $1 AND ended_at IS NULL",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(DB::rows_affected(&revoked) > 0)
         }
 
         async fn links(&self) -> Result<Vec<Link>, StoreError> {

@@ -83,6 +83,25 @@ async fn console_links_sign_a_store_in_once_and_a_revoke_ends_the_session(backen
     );
     let (_, page) = operator.get("/links").await;
     assert!(page.contains("link-revoked"), "{page}");
+    // Both the making and the revoke are journaled with the operator's name, never the code.
+    let journal = app.journal(None);
+    let said = |event: &str| {
+        journal
+            .iter()
+            .find(|row| row["eventType"] == event)
+            .and_then(|row| row["detail"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no {event} row in {journal:?}"))
+    };
+    let made = said("console.link.create");
+    assert!(
+        made.contains("Дежурный оператор") && made.contains("77-001"),
+        "{made}"
+    );
+    assert!(
+        !made.contains(&path[6..]),
+        "the code never reaches the journal: {made}"
+    );
+    assert!(said("console.link.revoke").contains(&format!("#{}", links[0].id)));
 
     // A link revoked before it is used opens nothing.
     let (_, page) = operator
@@ -124,6 +143,15 @@ async fn console_links_from_the_terminal_are_refused_after_a_revoke(backend: Bac
         "twice"
     );
     assert_eq!(redeem(&app, &path).await.0, 410);
+    let journal = app.journal(None);
+    for event in ["cli.link.create", "cli.link.revoke"] {
+        assert!(
+            journal
+                .iter()
+                .any(|row| row["eventType"] == event && row["outcome"] == "operator"),
+            "{event} in {journal:?}"
+        );
+    }
 
     let with_url = std::process::Command::new(env!("CARGO_BIN_EXE_orders-hook"))
         .args(["console", "link", "77-001"])

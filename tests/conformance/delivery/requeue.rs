@@ -5,7 +5,8 @@
 use super::{Delivery, Outbox, run_outbox};
 use crate::support::at;
 use orders_hook::actions::Actor;
-use orders_hook::actions::requeue::{Asked, requeue as requeue_through_actions};
+use orders_hook::actions::Via;
+use orders_hook::actions::requeue::requeue as requeue_through_actions;
 use orders_hook::on_both_backends;
 use orders_hook::store::{JournalFilter, Requeue, Settlement};
 
@@ -41,7 +42,7 @@ async fn requeue_puts_parked_notices_back_with_a_fresh_horizon(outbox: Outbox) {
     let requeue = |which, now| {
         let (store, actor) = (store.clone(), actor.clone());
         async move {
-            requeue_through_actions(&*store, which, &actor, Asked::CommandLine, None, now)
+            requeue_through_actions(&*store, which, &actor, Via::CommandLine, None, now)
                 .await
                 .map(|notices| notices.len())
         }
@@ -124,7 +125,7 @@ async fn requeue_keeps_the_mark_of_a_possible_repeat(outbox: Outbox) {
         &*outbox.store,
         Requeue::One(ids[0]),
         &Actor::command_line(),
-        Asked::CommandLine,
+        Via::CommandLine,
         None,
         at(3),
     )
