@@ -201,14 +201,11 @@ pub fn sorted_rows(orders: &[BoardOrder], zone: Tz, now: DateTime<Utc>) -> Vec<R
                 Stage::Untaken | Stage::Picking => Stage::Untaken,
                 other => other,
             };
-            let key = (
-                group,
-                document
-                    .expected_assembly_time
-                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
-                stage,
-                document.created_at,
-            );
+            // Orders due in the same minute are equals: the untaken one goes first.
+            let due_minute = document
+                .expected_assembly_time
+                .map_or(i64::MAX, |due| due.timestamp().div_euclid(60));
+            let key = (group, due_minute, stage, document.created_at);
             (key, row(order, zone, now))
         })
         .collect();

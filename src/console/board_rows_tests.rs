@@ -132,7 +132,7 @@ fn what_is_due_first_is_on_top_and_untaken_orders_first_among_equals() {
         ),
         assembled,
         order("R-later", Some("2026-12-05T19:00:00Z")),
-        order("R-late-untaken", Some("2026-12-05T18:20:00Z")),
+        order("R-late-untaken", Some("2026-12-05T18:20:30Z")),
         alarm,
         order("R-first", Some("2026-12-05T17:59:00Z")),
     ];

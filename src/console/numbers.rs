@@ -61,7 +61,9 @@ pub struct NumbersText {
 
 fn minutes(duration: Duration) -> String {
     let minutes = duration.num_minutes();
-    if minutes >= 60 {
+    if minutes < 1 {
+        "меньше минуты".to_owned()
+    } else if minutes >= 60 {
         format!("{} ч {:02} мин", minutes / 60, minutes % 60)
     } else {
         format!("{minutes} мин")

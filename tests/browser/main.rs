@@ -17,6 +17,7 @@ mod chrome;
 #[allow(dead_code, unused_imports)]
 #[path = "../blackbox/harness.rs"]
 mod harness;
+mod picking;
 
 use chrome::{Binaries, Browser};
 use fantoccini::Locator;
