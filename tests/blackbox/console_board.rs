@@ -269,7 +269,7 @@ async fn open_events(
 }
 
 /// What a stream says within `within`.
-async fn heard_within(
+pub(crate) async fn heard_within(
     stream: &mut (impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
     within: Duration,
 ) -> String {

@@ -5,6 +5,7 @@
 //! which session, the live stream's `changed`, the countdown of an overdue order, and the
 //! store's numbers on its board, the dashboard and `/metrics`.
 
+use crate::console_board::heard_within;
 use crate::console_client::ConsoleClient;
 use crate::harness::{
     Backend, OPERATOR_TOKEN, OTHER_STORE_TOKEN, STORE_TOKEN, TestApp, fixture, fixture_for,
@@ -364,4 +365,53 @@ fn hidden_attr(html: &str, name: &str) -> Option<String> {
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')?;
     Some(html[start..start + end].to_owned())
+}
+
+/// Pool mode: a tap served by one instance reaches the boards the other instance serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tap_on_one_instance_reaches_a_board_on_the_other() {
+    let Some(first) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let second = first.spawn_beside().await;
+    let watcher = ConsoleClient::sign_in(&second, STORE_TOKEN).await;
+    let response = watcher
+        .client
+        .get(watcher.url("/stores/77-001/events"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .expect("the event stream");
+    let mut stream = response.bytes_stream();
+    let (device, csrf) = picker_device(&first, STORE_TOKEN, "Анна").await;
+    // The listeners connect on their own time after start: orders until one gets across.
+    let mut across = false;
+    for attempt in 0..30 {
+        let order = fixture_for("order.created", &format!("R-WARM-{attempt}"));
+        assert_eq!(first.post(&order).await.0, 200);
+        if heard_within(&mut stream, Duration::from_millis(300))
+            .await
+            .contains("event: changed")
+        {
+            across = true;
+            break;
+        }
+    }
+    assert!(across, "no change reached the other instance");
+    let _ = heard_within(&mut stream, Duration::from_millis(300)).await;
+
+    let (status, _) = tap(&device, &tap_path("R-WARM-0", "take"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 200);
+    let heard = heard_within(&mut stream, Duration::from_secs(3)).await;
+    assert!(
+        heard.contains("event: changed") && heard.contains("R-WARM-0"),
+        "{heard:?}"
+    );
+    let (_, table) = watcher.get_fragment("/stores/77-001/table").await;
+    assert!(
+        row(&table, "R-WARM-0").contains("Анна · в сборке с "),
+        "{table}"
+    );
+    second.stop().await;
+    first.stop().await;
 }
