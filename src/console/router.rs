@@ -1,0 +1,41 @@
+//! The console's routes: every page but sign-in needs a session (the extractors say so).
+
+use super::state::ConsoleState;
+use super::{assets, board, dashboard, journal, links, live, operator, page, print, signin, story};
+use axum::Router;
+use axum::routing::{get, post};
+
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<ConsoleState>,
+) -> axum::response::Response {
+    crate::http::health::metrics_response(&*state.store, state.deadline).await
+}
+
+/// The console's routes; every page but sign-in needs a session.
+pub fn router(state: ConsoleState) -> Router {
+    Router::new()
+        .route("/", get(signin::home))
+        .route("/signin", get(signin::form).post(signin::submit))
+        .route("/signout", post(signin::sign_out))
+        .route(
+            "/link/{code}",
+            get(signin::redeem_form).post(signin::redeem),
+        )
+        .route("/stores/{id}", get(board::board))
+        .route("/stores/{id}/table", get(board::table))
+        .route("/stores/{id}/events", get(live::events))
+        .route("/orders/{number}/print", get(print::sheet))
+        .route("/orders", get(story::find))
+        .route("/orders/{key}", get(story::show))
+        .route("/journal", get(journal::journal))
+        .route("/outbox", get(operator::outbox))
+        .route("/outbox/{id}/retry", post(operator::retry))
+        .route("/stock", get(operator::stock))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/links", get(links::list).post(links::make))
+        .route("/links/{id}/revoke", post(links::revoke))
+        .route("/assets/{name}", get(assets::serve))
+        .route("/metrics", get(metrics))
+        .fallback(page::not_found)
+        .with_state(state)
+}
