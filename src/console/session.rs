@@ -3,7 +3,8 @@
 //! POST carries the session's CSRF token in its form.
 
 use super::ConsoleState;
-use super::grant::{Role, digest_hex};
+use super::grant::digest_hex;
+use crate::access::Role;
 use crate::store::console::NewSession;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

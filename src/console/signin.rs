@@ -3,9 +3,10 @@
 //! protected by a short-lived cookie that the form must repeat (no session exists yet).
 
 use super::ConsoleState;
-use super::grant::{Role, digest_hex};
+use super::grant::digest_hex;
 use super::page::{self, Nav};
 use super::session::{self, COOKIE, Viewer, cookie, set_cookie};
+use crate::access::Role;
 use crate::telemetry::names;
 use askama::Template;
 use axum::Form;

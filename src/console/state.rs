@@ -2,25 +2,12 @@
 //! routing (store names and zones), the change feed and the shutdown token.
 
 use super::changes::Changes;
-use super::grant::{Grant, Grants};
+use super::grant::Grants;
+pub use crate::access::ConsoleSettings;
 use crate::domain::Routing;
 use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The console's part of the configuration.
-#[derive(Debug, Clone)]
-pub struct ConsoleSettings {
-    /// `None`: no console, and no `/metrics`.
-    pub listen: Option<String>,
-    pub grants: Vec<Grant>,
-    /// How long a sign-in lasts.
-    pub session: Duration,
-    /// Marks the session cookie `Secure` (the console is served over TLS by nginx).
-    pub secure_cookie: bool,
-    /// The console's address as browsers reach it, for one-time links.
-    pub public_url: Option<String>,
-}
 
 /// What every console handler can reach.
 #[derive(Clone)]
