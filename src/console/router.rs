@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 async fn metrics(
     axum::extract::State(state): axum::extract::State<ConsoleState>,
 ) -> axum::response::Response {
-    crate::http::health::metrics_response(&*state.store, state.deadline).await
+    crate::scrape::metrics_response(&*state.store, state.deadline).await
 }
 
 /// The console's routes; every page but sign-in needs a session.
