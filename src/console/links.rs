@@ -268,6 +268,9 @@ mod tests {
         );
         let svg = qr_svg("https://console.example/link/ab").unwrap();
         assert!(svg.contains("<svg"), "{svg}");
+        // The console's Content-Security-Policy refuses inline styles: the code is drawn by
+        // attributes alone.
+        assert!(!svg.contains("style"), "{svg}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - `session`: the sign-in cookie, the signed-in `Viewer` extractor, CSRF;
 //! - `signin`: the sign-in and sign-out pages, and one-time links;
 //! - `changes`: the feed of order changes that the live boards listen to;
+//! - `headers`: the admin-site headers on every answer (CSP, no framing, no Referer, no-store);
 //! - `assets`: the stylesheet and scripts, with cache headers;
 //! - `page`: the layout every page shares, and the error pages;
 //! - `board`: a store's board and its table, which the board fetches again on a change;
@@ -24,6 +25,7 @@ pub mod changes;
 pub mod chart;
 pub mod dashboard;
 pub mod grant;
+pub mod headers;
 pub mod journal;
 pub mod links;
 pub mod live;

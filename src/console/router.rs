@@ -11,9 +11,10 @@ async fn metrics(
     crate::scrape::metrics_response(&*state.store, state.deadline).await
 }
 
-/// The console's routes; every page but sign-in needs a session.
+/// The console's routes; every page but sign-in needs a session. Every answer carries the
+/// admin-site headers (`headers`).
 pub fn router(state: ConsoleState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(signin::home))
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", post(signin::sign_out))
@@ -37,5 +38,6 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/assets/{name}", get(assets::serve))
         .route("/metrics", get(metrics))
         .fallback(page::not_found)
-        .with_state(state)
+        .with_state(state);
+    super::headers::admin_site(routes)
 }
