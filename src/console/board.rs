@@ -6,7 +6,8 @@
 use super::ConsoleState;
 use super::page::{self, Nav};
 use super::session::StoreViewer;
-use crate::domain::{OrderDocument, Status};
+use super::words::status_text;
+use crate::domain::OrderDocument;
 use crate::notice::{money_text, quantity_text, window_text};
 use crate::store::BoardOrder;
 use askama::Template;
@@ -55,17 +56,6 @@ struct Row {
     changes: Vec<String>,
     /// `cancelled`, `changed`, both or neither: the contract with `board.js` and the CSS.
     class: &'static str,
-}
-
-/// The status as the store staff say it.
-pub fn status_text(status: Status) -> &'static str {
-    match status {
-        Status::New => "Новый",
-        Status::Paid => "Оплачен",
-        Status::Shipped => "Передан курьеру",
-        Status::Delivered => "Доставлен",
-        Status::Cancelled => "Отменён",
-    }
 }
 
 /// The zone the store's staff read times in: the store's own, or the chain's.

@@ -8,6 +8,7 @@ use super::grant::digest_hex;
 use super::operator::{ActionForm, when};
 use super::page::{self, Nav};
 use super::session::{Viewer, secret};
+use super::words::{self, Word};
 use crate::store::console::{Link, NewLink};
 use crate::store::{ConsoleAccess, StoreError};
 use askama::Template;
@@ -93,7 +94,7 @@ pub struct LinkRow {
     pub created_by: String,
     pub created_at: String,
     pub expires_at: String,
-    pub state: &'static str,
+    pub state: Word,
     pub revocable: bool,
 }
 
@@ -155,7 +156,7 @@ async fn links_page(
                 created_by: link.created_by.clone(),
                 created_at: when(tz, link.created_at),
                 expires_at: when(tz, link.expires_at),
-                state: state_of(link, now),
+                state: words::link_state(state_of(link, now)),
                 revocable: link.revoked_at.is_none(),
             })
             .collect(),

@@ -17,7 +17,8 @@
 //! - `print`: an order's picking sheet, A4.
 //! - `story`: an order's whole story (`/orders/{key}`), for the operator or the order's store;
 //! - `journal`, `operator` (outbox, re-queue, stock), `dashboard` and `links`: the operator's
-//!   pages; `chart` draws the dashboard's inline SVG.
+//!   pages; `chart` draws the dashboard's inline SVG;
+//! - `words`: every stored value a person reads, in Russian (the spelling in a tooltip).
 
 pub mod assets;
 pub mod board;
@@ -38,6 +39,7 @@ pub mod session;
 pub mod signin;
 pub mod state;
 pub mod story;
+pub mod words;
 
 pub use router::router;
 pub use state::{ConsoleSettings, ConsoleState};
