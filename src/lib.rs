@@ -12,13 +12,16 @@
 //! decision. The notices wait
 //! in the outbox until [`notify`]'s worker sends them to Telegram, off the request path.
 //!
-//! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables; [`telemetry`]
-//! owns logs and metrics; [`housekeeping`] prunes old journal rows and sent notices and keeps
+//! [`config`] reads the defaults, the TOML file and `ORDERS_HOOK_*` variables (the secrets and
+//! the console's grants into [`access`]'s values, a leaf that `config`, `console` and `http`
+//! share); [`telemetry`] owns logs and metrics, and [`scrape`] the `/metrics` text;
+//! [`housekeeping`] prunes old journal rows and sent notices and keeps
 //! SQLite's log in bounds; [`app`] wires store, router and shutdown; [`cli`] is the operator's
 //! command line, and [`backup`] its consistent copy of the SQLite file while it serves;
 //! [`simulate`] plays the marketplace against a deployment, from outside.
 //! `ARCHITECTURE.md` has the one-page map.
 
+pub mod access;
 pub mod actions;
 pub mod app;
 pub mod backup;
@@ -34,6 +37,7 @@ pub mod instance;
 pub mod notice;
 pub mod notify;
 pub mod protocol;
+pub mod scrape;
 pub mod simulate;
 pub mod store;
 pub mod telemetry;

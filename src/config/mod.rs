@@ -18,10 +18,11 @@ mod layers_tests;
 #[cfg(test)]
 mod tests;
 
+/// The secrets' type lives in the leaf `access`; named here too, beside the `Config` that holds it.
+pub use crate::access::Secret;
 pub use error::ConfigError;
-pub use secret::Secret;
 
-use crate::console::ConsoleSettings;
+use crate::access::ConsoleSettings;
 use crate::database_url::DatabaseUrl;
 use crate::housekeeping::HousekeepingSettings;
 use crate::http::server::ServerLimits;

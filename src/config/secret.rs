@@ -4,28 +4,7 @@
 
 use super::error::{ConfigError, read_named};
 use super::keys::{Env, Values, variable};
-use crate::console::grant::{Grant, parse_grants};
-use std::fmt;
-
-/// A value that must never reach a log line.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+use crate::access::{Grant, Secret, parse_grants};
 
 pub(super) struct Secrets {
     pub client_tokens: Vec<Secret>,

@@ -5,7 +5,7 @@ use super::error::ConfigError;
 use super::keys::{KEYS, Values, variable};
 use super::secret::Secrets;
 use super::{Config, LogFormat};
-use crate::console::ConsoleSettings;
+use crate::access::ConsoleSettings;
 use crate::database_url::DatabaseUrl;
 use crate::domain::{Routing, Settings};
 use crate::housekeeping::HousekeepingSettings;

@@ -11,13 +11,15 @@ use super::page::{self, Nav};
 use super::picking::device_picker;
 use super::session::StoreViewer;
 use super::story::path_segment;
-use crate::domain::{OrderDocument, Status};
+
+use crate::domain::OrderDocument;
 use crate::notice::quantity_text;
 use crate::store::BoardOrder;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -74,17 +76,6 @@ pub struct TableView<'a> {
     pub csrf: &'a str,
     pub pickers: &'a [String],
     pub numbers: Option<NumbersText>,
-}
-
-/// The status as the store staff say it.
-pub fn status_text(status: Status) -> &'static str {
-    match status {
-        Status::New => "Новый",
-        Status::Paid => "Оплачен",
-        Status::Shipped => "Передан курьеру",
-        Status::Delivered => "Доставлен",
-        Status::Cancelled => "Отменён",
-    }
 }
 
 /// The zone the store's staff read times in: the store's own, or the chain's.
@@ -205,7 +196,7 @@ pub async fn current_table(
 /// `GET /stores/{id}`.
 pub async fn board(
     State(state): State<ConsoleState>,
-    headers: HeaderMap,
+    jar: CookieJar,
     StoreViewer { viewer, store_id }: StoreViewer,
 ) -> Response {
     let table = match current_table(&state, &store_id, &viewer.csrf).await {
@@ -216,7 +207,7 @@ pub async fn board(
     let mut response = page::render(&BoardPage {
         nav: Nav::new(&viewer, format!("Заказы: {store_name}")),
         store_path: path_segment(&store_id),
-        device_picker: device_picker(&headers).map(|name| name.as_str().to_owned()),
+        device_picker: device_picker(&jar).map(|name| name.as_str().to_owned()),
         pickers: configured_pickers(&state, &store_id),
         csrf: viewer.csrf.clone(),
         store_name,

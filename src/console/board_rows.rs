@@ -4,8 +4,9 @@
 //! equals), then the assembled ones waiting for the courier, then the rest. Pure: the time
 //! comes in.
 
-use super::board::{clock_text, status_text};
+use super::board::clock_text;
 use super::story::path_segment;
+use super::words::status_text;
 use crate::domain::{OrderDocument, Picking, Status};
 use crate::notice::{money_text, window_text};
 use crate::store::BoardOrder;

@@ -176,6 +176,8 @@ mod tests {
         assert!(svg.contains("height=\"136.0\""), "{svg}");
         assert!(svg.contains("height=\"68.0\""), "{svg}");
         assert!(svg.contains(">10</text>"), "the scale's top: {svg}");
+        // Drawn by presentation attributes: the Content-Security-Policy refuses inline styles.
+        assert!(!svg.contains("style"), "{svg}");
     }
 
     #[test]
@@ -204,5 +206,6 @@ mod tests {
         assert!(!path.contains('L'), "{path}");
         assert_eq!(svg.matches("class=\"label\"").count(), 2, "{svg}");
         assert!(!svg.contains("NaN"), "{svg}");
+        assert!(!svg.contains("style"), "{svg}");
     }
 }

@@ -7,6 +7,7 @@ use super::chart::{self, Bar, Series};
 use super::numbers::{NumbersText, store_numbers, words};
 use super::page::{self, Nav};
 use super::session::Viewer;
+use super::words::{self, Word};
 use crate::domain::Status;
 use askama::Template;
 use axum::extract::State;
@@ -108,7 +109,7 @@ pub struct StoreToday {
 #[template(path = "console/dashboard.html")]
 struct Dashboard {
     nav: Nav,
-    statuses: Vec<&'static str>,
+    statuses: Vec<Word>,
     today: Vec<StoreToday>,
     today_chart: String,
     rate_chart: String,
@@ -225,7 +226,7 @@ pub async fn dashboard(State(state): State<ConsoleState>, viewer: Viewer) -> Res
 
     page::render(&Dashboard {
         nav: Nav::new(&viewer, "Сводка"),
-        statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
+        statuses: Status::ALL.map(words::status).to_vec(),
         today,
         today_chart,
         rate_chart,

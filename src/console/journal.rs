@@ -10,6 +10,7 @@ use super::ConsoleState;
 use super::page::{self, Nav};
 use super::session::Viewer;
 use super::story::pretty;
+use super::words::{self, Word};
 use crate::domain::Outcome;
 use crate::store::JournalSearch;
 use askama::Template;
@@ -78,11 +79,11 @@ pub fn parse_search(query: &JournalQuery, tz: Tz) -> Result<JournalSearch, Strin
 
 pub struct Row {
     pub at: String,
-    pub event_type: String,
     pub order: String,
     /// The order's story, by its marketplace id.
     pub order_path: String,
-    pub outcome: &'static str,
+    pub event: Word,
+    pub outcome: Word,
     pub status_code: i64,
     pub duration_ms: i64,
     pub detail: String,
@@ -94,7 +95,7 @@ pub struct Row {
 struct JournalPage {
     nav: Nav,
     query: JournalQuery,
-    outcomes: Vec<&'static str>,
+    outcomes: Vec<Word>,
     error: Option<String>,
     rows: Vec<Row>,
     limit: u32,
@@ -122,7 +123,7 @@ pub async fn journal(
     };
     let mut response = page::render(&JournalPage {
         nav: Nav::new(&viewer, "Журнал"),
-        outcomes: Outcome::ALL.iter().map(|o| o.as_str()).collect(),
+        outcomes: Outcome::ALL.map(words::outcome).to_vec(),
         error: error.clone(),
         limit: search.as_ref().map_or(0, |s| s.limit),
         query,
@@ -134,14 +135,14 @@ pub async fn journal(
                     .with_timezone(&tz)
                     .format("%d.%m.%Y %H:%M:%S")
                     .to_string(),
-                event_type: row.event_type.unwrap_or_default(),
                 order_path: row
                     .original_order_id
                     .as_deref()
                     .map(super::story::path_segment)
                     .unwrap_or_default(),
                 order: row.original_order_id.unwrap_or_default(),
-                outcome: row.outcome.as_str(),
+                event: words::event(row.event_type.as_deref().unwrap_or_default()),
+                outcome: words::outcome(row.outcome),
                 status_code: row.status_code,
                 duration_ms: row.duration_ms,
                 detail: row.detail,

@@ -3,10 +3,12 @@
 //! the operator's pages. Server-rendered HTML (askama templates compiled into the binary), a few
 //! lines of plain JavaScript for live updates, every asset served by the binary.
 //!
+//! - `state`: what every handler reaches; `router`: the routes;
 //! - `grant`: the tokens file, roles, and what a role may see;
 //! - `session`: the sign-in cookie, the signed-in `Viewer` extractor, CSRF;
 //! - `signin`: the sign-in and sign-out pages, and one-time links;
 //! - `changes`: the feed of order changes that the live boards listen to;
+//! - `headers`: the admin-site headers on every answer (CSP, no framing, no Referer, no-store);
 //! - `assets`: the stylesheet and scripts, with cache headers;
 //! - `page`: the layout every page shares, and the error pages;
 //! - `board`: a store's board and its table, which the board fetches again on a change;
@@ -15,7 +17,8 @@
 //! - `print`: an order's picking sheet, A4.
 //! - `story`: an order's whole story (`/orders/{key}`), for the operator or the order's store;
 //! - `journal`, `operator` (outbox, re-queue, stock), `dashboard` and `links`: the operator's
-//!   pages; `chart` draws the dashboard's inline SVG.
+//!   pages; `chart` draws the dashboard's inline SVG;
+//! - `words`: every stored value a person reads, in Russian (the spelling in a tooltip).
 
 pub mod assets;
 pub mod board;
@@ -24,6 +27,7 @@ pub mod changes;
 pub mod chart;
 pub mod dashboard;
 pub mod grant;
+pub mod headers;
 pub mod journal;
 pub mod links;
 pub mod live;
@@ -33,135 +37,12 @@ pub mod page;
 pub mod picking;
 pub mod pool_changes;
 pub mod print;
+pub mod router;
 pub mod session;
 pub mod signin;
+pub mod state;
 pub mod story;
+pub mod words;
 
-use crate::domain::Routing;
-use crate::store::Store;
-use axum::Router;
-use axum::routing::{get, post};
-use changes::Changes;
-use grant::{Grant, Grants};
-use std::sync::Arc;
-use std::time::Duration;
-
-/// The console's part of the configuration.
-#[derive(Debug, Clone)]
-pub struct ConsoleSettings {
-    /// `None`: no console, and no `/metrics`.
-    pub listen: Option<String>,
-    pub grants: Vec<Grant>,
-    /// How long a sign-in lasts.
-    pub session: Duration,
-    /// Marks the session cookie `Secure` (the console is served over TLS by nginx).
-    pub secure_cookie: bool,
-    /// The console's address as browsers reach it, for one-time links.
-    pub public_url: Option<String>,
-}
-
-/// What every console handler can reach.
-#[derive(Clone)]
-pub struct ConsoleState {
-    pub store: Arc<dyn Store>,
-    pub grants: Arc<Grants>,
-    pub settings: Arc<ConsoleSettings>,
-    pub routing: Arc<Routing>,
-    pub changes: Changes,
-    /// `/metrics` needs the request deadline for its database gauges.
-    pub deadline: Duration,
-    /// Ends the boards' event streams, so that a stop need not wait them out.
-    pub shutdown: tokio_util::sync::CancellationToken,
-}
-
-impl ConsoleState {
-    pub fn new(
-        store: Arc<dyn Store>,
-        settings: &ConsoleSettings,
-        routing: &Routing,
-        changes: Changes,
-        deadline: Duration,
-        shutdown: tokio_util::sync::CancellationToken,
-    ) -> Self {
-        ConsoleState {
-            store,
-            grants: Arc::new(Grants::new(&settings.grants)),
-            settings: Arc::new(settings.clone()),
-            routing: Arc::new(routing.clone()),
-            changes,
-            deadline,
-            shutdown,
-        }
-    }
-
-    /// A store's name as the routing knows it, or its id.
-    pub fn store_name(&self, store_id: &str) -> String {
-        self.routing
-            .stores
-            .get(store_id)
-            .and_then(|route| route.name.clone())
-            .unwrap_or_else(|| store_id.to_owned())
-    }
-
-    /// Every routed store as (id, name), by id: the operator's lists.
-    pub fn stores(&self) -> Vec<(String, String)> {
-        let mut stores: Vec<(String, String)> = self
-            .routing
-            .stores
-            .keys()
-            .map(|id| (id.clone(), self.store_name(id)))
-            .collect();
-        stores.sort();
-        stores
-    }
-}
-
-async fn metrics(
-    axum::extract::State(state): axum::extract::State<ConsoleState>,
-) -> axum::response::Response {
-    // The stores' picking numbers live in the database: counted now, within the deadline, and
-    // left as they were when the database is slow.
-    let now = chrono::Utc::now();
-    let counted = tokio::time::timeout(
-        state.deadline,
-        numbers::store_numbers(&state, &*state.store, None, now),
-    )
-    .await;
-    match counted {
-        Ok(Ok(counted)) => numbers::record(&state.stores(), &counted),
-        Ok(Err(error)) => tracing::warn!(%error, "metrics: picking numbers not read"),
-        Err(_) => tracing::warn!("metrics: picking numbers not read in time"),
-    }
-    crate::http::health::metrics_response(&*state.store, state.deadline).await
-}
-
-/// The console's routes; every page but sign-in needs a session.
-pub fn router(state: ConsoleState) -> Router {
-    Router::new()
-        .route("/", get(signin::home))
-        .route("/signin", get(signin::form).post(signin::submit))
-        .route("/signout", post(signin::sign_out))
-        .route(
-            "/link/{code}",
-            get(signin::redeem_form).post(signin::redeem),
-        )
-        .route("/stores/{id}", get(board::board))
-        .route("/stores/{id}/table", get(board::table))
-        .route("/stores/{id}/events", get(live::events))
-        .route("/stores/{id}/picker", post(picking::choose))
-        .route("/stores/{id}/orders/{order}/{action}", post(picking::act))
-        .route("/orders/{number}/print", get(print::sheet))
-        .route("/orders", get(story::find))
-        .route("/orders/{key}", get(story::show))
-        .route("/journal", get(journal::journal))
-        .route("/outbox", get(operator::outbox))
-        .route("/outbox/{id}/retry", post(operator::retry))
-        .route("/stock", get(operator::stock))
-        .route("/dashboard", get(dashboard::dashboard))
-        .route("/links", get(links::list).post(links::make))
-        .route("/links/{id}/revoke", post(links::revoke))
-        .route("/assets/{name}", get(assets::serve))
-        .route("/metrics", get(metrics))
-        .fallback(page::not_found)
-        .with_state(state)
-}
+pub use router::router;
+pub use state::{ConsoleSettings, ConsoleState};

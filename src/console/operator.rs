@@ -6,6 +6,7 @@ use super::ConsoleState;
 use super::page::{self, Nav};
 use super::session::Viewer;
 use super::story::path_segment;
+use super::words::{self, Word};
 use crate::actions::Via;
 use crate::actions::requeue::requeue;
 use crate::store::{OutboxFilter, OutboxRow, OutboxStatus, Requeue};
@@ -35,9 +36,9 @@ pub struct NoticeRow {
     pub id: i64,
     pub order: String,
     pub order_path: String,
-    pub kind: &'static str,
+    pub kind: Word,
     pub chat: String,
-    pub status: &'static str,
+    pub status: Word,
     pub failed: bool,
     pub attempts: i64,
     pub created_at: String,
@@ -58,9 +59,9 @@ fn notice_row(tz: Tz, row: OutboxRow) -> NoticeRow {
         id: row.id,
         order_path: path_segment(&row.original_order_id),
         order: row.original_order_id,
-        kind: row.kind.as_str(),
+        kind: words::notice_kind(row.kind),
         chat: row.chat,
-        status: row.status.as_str(),
+        status: words::outbox_status(row.status),
         failed: row.status == OutboxStatus::Failed,
         attempts: row.attempts,
         created_at: when(tz, row.created_at),

@@ -2,8 +2,8 @@
 //! the pages for "not yours", "not here" and "the database is away".
 
 use super::assets::VERSION;
-use super::grant::Role;
 use super::session::Viewer;
+use crate::access::Role;
 use crate::store::StoreError;
 use askama::Template;
 use axum::http::StatusCode;

@@ -11,13 +11,14 @@ use super::ConsoleState;
 use super::board::current_table;
 use super::changes::OrderChange;
 use super::page;
-use super::session::{Viewer, cookie, set_cookie};
+use super::session::{Viewer, cookie};
 use crate::actions::picking::{Tapped, tap};
 use crate::domain::{OrderId, PickerName, PickingAction, PickingRefusal, Status};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
@@ -27,10 +28,11 @@ use serde::Deserialize;
 pub const PICKER_COOKIE: &str = "oh_picker";
 const A_YEAR_SECS: u64 = 365 * 24 * 3600;
 
-/// The picker this device said it is, if it said.
-pub fn device_picker(headers: &HeaderMap) -> Option<PickerName> {
-    let value = cookie(headers, PICKER_COOKIE)?;
-    let name = percent_decode_str(value).decode_utf8().ok()?;
+/// The picker this device said it is, if it said. The name is kept percent-encoded: a cookie's
+/// value cannot hold Cyrillic as it is.
+pub fn device_picker(jar: &CookieJar) -> Option<PickerName> {
+    let value = jar.get(PICKER_COOKIE)?;
+    let name = percent_decode_str(value.value()).decode_utf8().ok()?;
     PickerName::parse(&name).ok()
 }
 
@@ -46,6 +48,7 @@ pub struct PickerForm {
 pub async fn choose(
     State(state): State<ConsoleState>,
     viewer: Viewer,
+    jar: CookieJar,
     Path(store_id): Path<String>,
     Form(form): Form<PickerForm>,
 ) -> Response {
@@ -65,12 +68,8 @@ pub async fn choose(
         );
     };
     let value = utf8_percent_encode(name.as_str(), NON_ALPHANUMERIC).to_string();
-    let mut response = Redirect::to(&back).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(&state, PICKER_COOKIE, &value, A_YEAR_SECS),
-    );
-    response
+    let jar = jar.add(cookie(&state, PICKER_COOKIE, value, A_YEAR_SECS));
+    (jar, Redirect::to(&back)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -134,6 +133,7 @@ fn refusal_words(refusal: &PickingRefusal, state: &ConsoleState, store_id: &str)
 pub async fn act(
     State(state): State<ConsoleState>,
     headers: HeaderMap,
+    jar: CookieJar,
     viewer: Viewer,
     Path((store_id, order, segment)): Path<(String, String, String)>,
     Form(form): Form<TapForm>,
@@ -156,7 +156,7 @@ pub async fn act(
     let (Some(asked), Ok(order)) = (Asked::from_segment(&segment), OrderId::parse(&order)) else {
         return page::not_found().await;
     };
-    let me = device_picker(&headers);
+    let me = device_picker(&jar);
     let action = match asked {
         Asked::Take => match me {
             Some(me) => PickingAction::Take(me),

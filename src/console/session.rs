@@ -3,12 +3,14 @@
 //! POST carries the session's CSRF token in its form.
 
 use super::ConsoleState;
-use super::grant::{Role, digest_hex};
+use super::grant::digest_hex;
+use crate::access::Role;
 use crate::store::console::NewSession;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::Utc;
 use subtle::ConstantTimeEq;
 
@@ -82,18 +84,6 @@ impl Viewer {
     }
 }
 
-/// A value of a cookie the request carries.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
-
 /// A fresh secret: 32 random bytes as hex.
 pub fn secret() -> String {
     rand::random::<[u8; 32]>()
@@ -102,17 +92,24 @@ pub fn secret() -> String {
         .collect()
 }
 
-/// A `Set-Cookie` value with the console's attributes.
-pub fn set_cookie(state: &ConsoleState, name: &str, value: &str, max_age_secs: u64) -> HeaderValue {
-    let secure = if state.settings.secure_cookie {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("oh_console=; Max-Age=0"))
+/// A cookie with the console's attributes: the whole console (`Path=/`), out of scripts' reach
+/// (`HttpOnly`), never sent with another site's request (`SameSite=Strict`, with the CSRF token
+/// besides), and `Secure` when nginx serves the console over TLS. A `max_age_secs` of 0 ends it.
+pub fn cookie(
+    state: &ConsoleState,
+    name: &'static str,
+    value: String,
+    max_age_secs: u64,
+) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::seconds(
+            i64::try_from(max_age_secs).unwrap_or(i64::MAX),
+        ))
+        .secure(state.settings.secure_cookie)
+        .build()
 }
 
 /// Opens a session for `role` and returns the cookie that carries it.
@@ -121,7 +118,7 @@ pub async fn open(
     role: &Role,
     name: &str,
     link_id: Option<i64>,
-) -> Result<HeaderValue, Response> {
+) -> Result<Cookie<'static>, Response> {
     let id = secret();
     let now = Utc::now();
     let lasts = chrono::Duration::from_std(state.settings.session).unwrap_or_default();
@@ -139,12 +136,7 @@ pub async fn open(
         .open_session(&session)
         .await
         .map_err(|error| super::page::unavailable(&error))?;
-    Ok(set_cookie(
-        state,
-        COOKIE,
-        &id,
-        state.settings.session.as_secs(),
-    ))
+    Ok(cookie(state, COOKIE, id, state.settings.session.as_secs()))
 }
 
 impl FromRequestParts<ConsoleState> for Viewer {
@@ -167,10 +159,11 @@ impl FromRequestParts<ConsoleState> for Viewer {
                 Redirect::to("/signin").into_response()
             }
         };
-        let Some(id) = cookie(&parts.headers, COOKIE) else {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(id) = jar.get(COOKIE) else {
             return Err(signed_out());
         };
-        let digest = digest_hex(id.as_bytes());
+        let digest = digest_hex(id.value().as_bytes());
         let session = state
             .store
             .session(&digest, Utc::now())

@@ -3,15 +3,17 @@
 //! protected by a short-lived cookie that the form must repeat (no session exists yet).
 
 use super::ConsoleState;
-use super::grant::{Role, digest_hex};
+use super::grant::digest_hex;
 use super::page::{self, Nav};
-use super::session::{self, COOKIE, Viewer, cookie, set_cookie};
+use super::session::{self, COOKIE, Viewer, cookie};
+use crate::access::Role;
 use crate::telemetry::names;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
 use serde::Deserialize;
 use std::time::Duration;
@@ -68,18 +70,14 @@ fn with_form_cookie(
     draw: impl FnOnce(&str) -> Response,
 ) -> Response {
     let form = session::secret();
-    let mut response = draw(&form);
-    *response.status_mut() = status;
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(state, FORM_COOKIE, &form, 15 * 60),
-    );
-    response
+    let page = draw(&form);
+    let jar = CookieJar::new().add(cookie(state, FORM_COOKIE, form, 15 * 60));
+    (status, jar, page).into_response()
 }
 
-fn form_matches(headers: &HeaderMap, sent: &str) -> bool {
-    cookie(headers, FORM_COOKIE)
-        .is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(sent.as_bytes())))
+fn form_matches(jar: &CookieJar, sent: &str) -> bool {
+    jar.get(FORM_COOKIE)
+        .is_some_and(|expected| bool::from(expected.value().as_bytes().ct_eq(sent.as_bytes())))
 }
 
 /// Signed in: the operator's list of stores; a store goes to its board.
@@ -106,10 +104,10 @@ pub async fn form(State(state): State<ConsoleState>) -> Response {
 
 pub async fn submit(
     State(state): State<ConsoleState>,
-    headers: HeaderMap,
+    jar: CookieJar,
     Form(sent): Form<SignInForm>,
 ) -> Response {
-    let admitted = form_matches(&headers, &sent.form)
+    let admitted = form_matches(&jar, &sent.form)
         .then(|| state.grants.admit(&sent.token))
         .flatten();
     let Some((role, name)) = admitted else {
@@ -134,17 +132,16 @@ async fn signed_in(
     name: &str,
     link_id: Option<i64>,
 ) -> Response {
-    let cookie = match session::open(state, role, name, link_id).await {
-        Ok(cookie) => cookie,
+    let session = match session::open(state, role, name, link_id).await {
+        Ok(session) => session,
         Err(response) => return response,
     };
     tracing::info!(viewer = ?name, role = %role.as_text(), "console sign-in");
-    let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(state, FORM_COOKIE, "", 0));
-    response
+    // The form cookie has served its one form.
+    let jar = CookieJar::new()
+        .add(session)
+        .add(cookie(state, FORM_COOKIE, String::new(), 0));
+    (jar, Redirect::to("/")).into_response()
 }
 
 pub async fn sign_out(
@@ -158,11 +155,8 @@ pub async fn sign_out(
     if let Err(error) = state.store.end_session(&viewer.session, Utc::now()).await {
         return page::unavailable(&error);
     }
-    let mut response = Redirect::to("/signin").into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(&state, COOKIE, "", 0));
-    response
+    let jar = CookieJar::new().add(cookie(&state, COOKIE, String::new(), 0));
+    (jar, Redirect::to("/signin")).into_response()
 }
 
 /// A one-time link asks first: a messenger's link preview must not use it up.
@@ -179,10 +173,10 @@ pub async fn redeem_form(State(state): State<ConsoleState>, Path(code): Path<Str
 pub async fn redeem(
     State(state): State<ConsoleState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
+    jar: CookieJar,
     Form(sent): Form<RedeemForm>,
 ) -> Response {
-    if !form_matches(&headers, &sent.form) {
+    if !form_matches(&jar, &sent.form) {
         return (
             StatusCode::FORBIDDEN,
             "the form is stale: open the link again",

@@ -6,6 +6,7 @@
 use super::ConsoleState;
 use super::page::{self, Nav};
 use super::session::Viewer;
+use super::words::{self, Word};
 use crate::store::story::{self, Lookup, Story};
 use crate::store::{OrderKey, OrderRecord};
 use askama::Template;
@@ -61,8 +62,8 @@ pub struct LineView {
 
 pub struct JournalView {
     pub at: String,
-    pub event_type: String,
-    pub outcome: &'static str,
+    pub event: Word,
+    pub outcome: Word,
     pub status_code: i64,
     pub duration_ms: i64,
     pub detail: String,
@@ -72,9 +73,9 @@ pub struct JournalView {
 
 pub struct NoticeView {
     pub id: i64,
-    pub kind: &'static str,
+    pub kind: Word,
     pub chat: String,
-    pub status: &'static str,
+    pub status: Word,
     pub attempts: i64,
     pub last_error: String,
     pub created_at: String,
@@ -87,17 +88,17 @@ struct StoryPage {
     nav: Nav,
     number: String,
     id: String,
-    status: &'static str,
+    status: Word,
     store: String,
     window: String,
     customer: String,
     phone: String,
     address: String,
-    policy: String,
+    policy: Option<Word>,
     comment: String,
     total: String,
     lines: Vec<LineView>,
-    history: Vec<(String, String, &'static str, String, String)>,
+    history: Vec<(String, Word, Word, String, String)>,
     journal: Vec<JournalView>,
     notices: Vec<NoticeView>,
 }
@@ -214,7 +215,7 @@ fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story) -> StoryPage 
         nav: Nav::new(viewer, format!("Заказ {number}")),
         number,
         id: doc.original_order_id.as_str().to_owned(),
-        status: doc.status().as_str(),
+        status: words::status(doc.status()),
         store: store_id
             .as_deref()
             .map_or_else(String::new, |id| format!("{} ({id})", state.store_name(id))),
@@ -222,11 +223,7 @@ fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story) -> StoryPage 
         customer: header.customer_name.clone().unwrap_or_default(),
         phone: header.customer_phone.clone().unwrap_or_default(),
         address: header.address.clone().unwrap_or_default(),
-        policy: header
-            .replacement_policy
-            .as_ref()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default(),
+        policy: header.replacement_policy.as_ref().map(words::policy),
         comment: header.comment.clone().unwrap_or_default(),
         total: money(doc.total()),
         lines: doc
@@ -249,8 +246,8 @@ fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story) -> StoryPage 
             .map(|h| {
                 (
                     when(tz, h.at),
-                    h.event.clone(),
-                    h.outcome.as_str(),
+                    words::event(&h.event),
+                    words::outcome(h.outcome),
                     h.detail.clone(),
                     h.actor.clone(),
                 )
@@ -261,8 +258,8 @@ fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story) -> StoryPage 
             .iter()
             .map(|row| JournalView {
                 at: when(tz, row.at),
-                event_type: row.event_type.clone().unwrap_or_default(),
-                outcome: row.outcome.as_str(),
+                event: words::event(row.event_type.as_deref().unwrap_or_default()),
+                outcome: words::outcome(row.outcome),
                 status_code: row.status_code,
                 duration_ms: row.duration_ms,
                 detail: row.detail.clone(),
@@ -274,9 +271,9 @@ fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story) -> StoryPage 
             .iter()
             .map(|n| NoticeView {
                 id: n.id,
-                kind: n.kind.as_str(),
+                kind: words::notice_kind(n.kind),
                 chat: n.chat.clone(),
-                status: n.status.as_str(),
+                status: words::outbox_status(n.status),
                 attempts: n.attempts,
                 last_error: n.last_error.clone().unwrap_or_default(),
                 created_at: when(tz, n.created_at),

@@ -18,6 +18,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Created,
+        EventKind::Changed,
+        EventKind::Paid,
+        EventKind::Received,
+        EventKind::Delivered,
+        EventKind::Cancelled,
+    ];
+
     /// The partner's spelling, used in the history, the journal and the metrics.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,7 +1,7 @@
 //! The `Client-token` check. Tokens are compared as SHA-256 digests in constant time, so neither
 //! the content nor the length of a valid token leaks through response timing.
 
-use crate::config::Secret;
+use crate::access::Secret;
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;

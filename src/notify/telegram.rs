@@ -4,7 +4,7 @@
 //! no URL ever leaves this file: errors are stripped of it, and any text that still carries the
 //! token is scrubbed.
 
-use crate::config::Secret;
+use crate::access::Secret;
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub id_digest: String,
-    /// `operator` or `store:<id>` (`console::grant::Role::as_text`).
+    /// `operator` or `store:<id>` (`access::Role::as_text`).
     pub role: String,
     pub name: String,
     pub csrf: String,

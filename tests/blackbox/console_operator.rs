@@ -279,7 +279,8 @@ async fn operator_pages_requeue_a_failed_notice_and_journal_the_operator(backend
     );
     // The problems-first journal still lists it, and the story tells it.
     let (_, story) = operator.get("/orders/R246801357").await;
-    assert!(story.contains("console.outbox.retry"), "{story}");
+    assert!(story.contains("Уведомление отправлено снова"), "{story}");
+    assert!(story.contains("title=\"console.outbox.retry\""), "{story}");
     app.stop().await;
 }
 
@@ -302,7 +303,7 @@ async fn story_shows_bodies_and_notices_to_its_store_only(backend: Backend) {
         "<details>",
         "originalOrderId",
         "-1001",
-        "pending",
+        "Ждёт отправки",
     ] {
         assert!(page.contains(expected), "{expected}: {page}");
     }

@@ -14,6 +14,7 @@ mod bad_input;
 mod cancellation;
 mod concurrency;
 mod console_board;
+mod console_headers;
 mod console_journal;
 mod console_links;
 mod console_operator;

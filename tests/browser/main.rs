@@ -286,7 +286,68 @@ async fn the_operator_sends_a_refused_notice_again_from_the_outbox_page() {
         })
         .await;
     browser.screenshot("13-outbox-requeued").await;
+    pictures_draw_under_the_content_security_policy(&browser, &app).await;
 
     browser.close().await;
     app.stop().await;
+}
+
+/// The dashboard's chart and a fresh link's QR code are drawn under the console's
+/// Content-Security-Policy, which refuses inline styles and scripts; the pages carry it.
+async fn pictures_draw_under_the_content_security_policy(browser: &Browser, app: &TestApp) {
+    let console = &app.console_base;
+    browser
+        .client
+        .goto(&format!("{console}/dashboard"))
+        .await
+        .expect("open /dashboard");
+    let chart = browser.expect("the dashboard's chart", "svg.chart").await;
+    let (_, _, width, height) = chart.rectangle().await.expect("the chart's box");
+    assert!(
+        width > 0.0 && height > 0.0,
+        "the chart drawn: {width}×{height}"
+    );
+    browser.screenshot("14-dashboard-charts").await;
+
+    browser
+        .client
+        .goto(&format!("{console}/links"))
+        .await
+        .expect("open /links");
+    browser
+        .expect(
+            "the link form",
+            "form[action=\"/links\"] button[type=\"submit\"]",
+        )
+        .await
+        .click()
+        .await
+        .expect("make a link");
+    let qr = browser.expect("the link's QR code", "figure.qr svg").await;
+    let (_, _, width, height) = qr.rectangle().await.expect("the QR code's box");
+    assert!(
+        width >= 100.0 && height >= 100.0,
+        "the QR code drawn: {width}×{height}"
+    );
+    browser.screenshot("15-links-qr-code").await;
+
+    // The headers, as any client gets them: the browser has no API for them.
+    let page = reqwest::get(format!("{console}/signin"))
+        .await
+        .expect("GET /signin");
+    let header = |name: &str| {
+        page.headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        header("content-security-policy"),
+        orders_hook::console::headers::CONTENT_SECURITY_POLICY
+    );
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert_eq!(header("cache-control"), "no-store");
 }

@@ -1,0 +1,66 @@
+//! What every console handler can reach: the store, the grants, the console's settings, the
+//! routing (store names and zones), the change feed and the shutdown token.
+
+use super::changes::Changes;
+use super::grant::Grants;
+pub use crate::access::ConsoleSettings;
+use crate::domain::Routing;
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every console handler can reach.
+#[derive(Clone)]
+pub struct ConsoleState {
+    pub store: Arc<dyn Store>,
+    pub grants: Arc<Grants>,
+    pub settings: Arc<ConsoleSettings>,
+    pub routing: Arc<Routing>,
+    pub changes: Changes,
+    /// `/metrics` needs the request deadline for its database gauges.
+    pub deadline: Duration,
+    /// Ends the boards' event streams, so that a stop need not wait them out.
+    pub shutdown: tokio_util::sync::CancellationToken,
+}
+
+impl ConsoleState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: &ConsoleSettings,
+        routing: &Routing,
+        changes: Changes,
+        deadline: Duration,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> Self {
+        ConsoleState {
+            store,
+            grants: Arc::new(Grants::new(&settings.grants)),
+            settings: Arc::new(settings.clone()),
+            routing: Arc::new(routing.clone()),
+            changes,
+            deadline,
+            shutdown,
+        }
+    }
+
+    /// A store's name as the routing knows it, or its id.
+    pub fn store_name(&self, store_id: &str) -> String {
+        self.routing
+            .stores
+            .get(store_id)
+            .and_then(|route| route.name.clone())
+            .unwrap_or_else(|| store_id.to_owned())
+    }
+
+    /// Every routed store as (id, name), by id: the operator's lists.
+    pub fn stores(&self) -> Vec<(String, String)> {
+        let mut stores: Vec<(String, String)> = self
+            .routing
+            .stores
+            .keys()
+            .map(|id| (id.clone(), self.store_name(id)))
+            .collect();
+        stores.sort();
+        stores
+    }
+}
