@@ -1,18 +1,19 @@
-//! What every console handler can reach: the store, the grants, the console's settings, the
+//! What every console handler can reach: the store's console role, the grants, the console's settings, the
 //! routing (store names and zones), the change feed and the shutdown token.
 
 use super::changes::Changes;
 use super::grant::Grants;
 pub use crate::access::ConsoleSettings;
 use crate::domain::Routing;
-use crate::store::Store;
+use crate::store::ConsoleStore;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// What every console handler can reach.
 #[derive(Clone)]
 pub struct ConsoleState {
-    pub store: Arc<dyn Store>,
+    /// The console's role of the store: its reads, sign-ins and actions only.
+    pub store: Arc<dyn ConsoleStore>,
     pub grants: Arc<Grants>,
     pub settings: Arc<ConsoleSettings>,
     pub routing: Arc<Routing>,
@@ -25,7 +26,7 @@ pub struct ConsoleState {
 
 impl ConsoleState {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn ConsoleStore>,
         settings: &ConsoleSettings,
         routing: &Routing,
         changes: Changes,

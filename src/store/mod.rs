@@ -34,8 +34,8 @@ pub use event_tx::EventTx;
 pub use operator::{JournalSearch, OrderCount};
 pub use records::*;
 pub use roles::{
-    ActionStore, BoardReads, ChangeFeed, ConsoleAccess, Housekeeping, IngestStore, NoticeQueue,
-    Operations, OperatorReads, PickingReads, ReadSide, Store,
+    ActionStore, BoardReads, ChangeFeed, ConsoleAccess, ConsoleStore, Housekeeping, IngestStore,
+    NoticeQueue, Operations, OperatorReads, PickingReads, ReadSide, Store,
 };
 pub use sql_board::BoardOrder;
 pub use sql_picking::PickingFacts;

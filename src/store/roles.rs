@@ -170,36 +170,28 @@ pub trait ChangeFeed: Send + Sync {
     fn change_bus(&self) -> Option<Arc<dyn ChangeBus>>;
 }
 
+/// What the console reaches, and nothing more: the reads of its pages, its sign-ins, and the
+/// actions people take (each with its journal row). Not the hook's transactions, the notice
+/// queue, housekeeping or migrations: a console handler cannot write an order or a journal row
+/// of the marketplace's.
+pub trait ConsoleStore:
+    ReadSide + ConsoleAccess + BoardReads + OperatorReads + PickingReads + ActionStore + 'static
+{
+}
+
+impl<T> ConsoleStore for T where
+    T: ReadSide + ConsoleAccess + BoardReads + OperatorReads + PickingReads + ActionStore + 'static
+{
+}
+
 /// A whole database, as `open` returns it: the wiring hands each caller its role.
 pub trait Store:
-    IngestStore
-    + NoticeQueue
-    + ReadSide
-    + Operations
-    + Housekeeping
-    + ConsoleAccess
-    + BoardReads
-    + OperatorReads
-    + PickingReads
-    + ActionStore
-    + ChangeFeed
-    + 'static
+    IngestStore + NoticeQueue + ConsoleStore + Operations + Housekeeping + ChangeFeed + 'static
 {
 }
 
 impl<T> Store for T where
-    T: IngestStore
-        + NoticeQueue
-        + ReadSide
-        + Operations
-        + Housekeeping
-        + ConsoleAccess
-        + BoardReads
-        + OperatorReads
-        + PickingReads
-        + ActionStore
-        + ChangeFeed
-        + 'static
+    T: IngestStore + NoticeQueue + ConsoleStore + Operations + Housekeeping + ChangeFeed + 'static
 {
 }
 
