@@ -13,7 +13,6 @@ use crate::store::OrderKey;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use rust_decimal::Decimal;
 
 #[derive(Template)]
 #[template(path = "console/print.html")]
@@ -58,15 +57,13 @@ fn policy_text(policy: Option<&ReplacementPolicy>) -> String {
     }
 }
 
-/// `1.5 кг`: the catalog's unit; a line the catalog does not know is weighed when its quantity
-/// is fractional (nobody picks half a carton of milk), and counted otherwise.
+/// `1.5 кг`, `2 шт`: the quantity worded by the domain's one rule (`domain::measure`).
 fn amount(line: &OrderLine, catalog: &Catalog) -> String {
-    let unit = if catalog.get(&line.sku).is_none() && line.quantity.fract() != Decimal::ZERO {
-        "кг".to_owned()
-    } else {
+    format!(
+        "{} {}",
+        quantity_text(line.quantity),
         unit_text(line, catalog)
-    };
-    format!("{} {unit}", quantity_text(line.quantity))
+    )
 }
 
 /// `GET /orders/{number}/print`, by the partner's number.
