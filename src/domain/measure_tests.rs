@@ -27,6 +27,7 @@ fn catalog_with(sku: &str, unit: Option<&str>) -> Catalog {
         CatalogItem {
             name: "Товар".to_owned(),
             unit: unit.map(str::to_owned),
+            zone: None,
         },
     );
     catalog

@@ -320,6 +320,7 @@ mod tests {
             crate::domain::CatalogItem {
                 name: "Молоко".to_owned(),
                 unit: Some("<уп>".to_owned()),
+                zone: None,
             },
         );
         assert_eq!(line_amount(&milk, milk.quantity, &catalog), "2 &lt;уп&gt;");
