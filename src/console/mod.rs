@@ -18,6 +18,7 @@
 //!   pages; `chart` draws the dashboard's inline SVG.
 
 pub mod assets;
+mod barcode;
 pub mod board;
 pub mod changes;
 pub mod chart;
@@ -28,6 +29,7 @@ pub mod links;
 pub mod live;
 pub mod operator;
 pub mod page;
+mod picking_order;
 pub mod pool_changes;
 pub mod print;
 pub mod session;
