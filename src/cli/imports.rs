@@ -1,4 +1,5 @@
-//! Reading the operator's CSV files: counted stock balances and catalog names.
+//! Reading the operator's CSV files: counted stock balances and the catalog's names, units and
+//! zones.
 
 use crate::store::{CatalogRow, StockBalance};
 use anyhow::{Context as _, bail};
@@ -67,12 +68,20 @@ pub(super) fn read_stock_csv(path: &Path) -> anyhow::Result<Vec<StockBalance>> {
     Ok(rows)
 }
 
+/// An optional column: absent and empty alike are none.
+fn optional(record: &csv::StringRecord, column: usize) -> Option<String> {
+    record
+        .get(column)
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+}
+
 pub(super) fn read_catalog_csv(path: &Path) -> anyhow::Result<Vec<CatalogRow>> {
     let mut rows = Vec::new();
     for (i, record) in csv_records(path)?.iter().enumerate() {
         let line = i + 1;
         let (Some(sku), Some(name)) = (record.get(0), record.get(1)) else {
-            bail!("{}:{line}: expected sku,name[,unit]", path.display());
+            bail!("{}:{line}: expected sku,name[,unit[,zone]]", path.display());
         };
         if i == 0 && sku.eq_ignore_ascii_case("sku") {
             continue; // a header line
@@ -83,7 +92,8 @@ pub(super) fn read_catalog_csv(path: &Path) -> anyhow::Result<Vec<CatalogRow>> {
         rows.push(CatalogRow {
             sku: sku.to_owned(),
             name: name.to_owned(),
-            unit: record.get(2).filter(|u| !u.is_empty()).map(str::to_owned),
+            unit: optional(record, 2),
+            zone: optional(record, 3),
         });
     }
     Ok(rows)

@@ -144,7 +144,7 @@ pub enum StockCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
-    /// Load product names from a CSV of sku,name[,unit] (a header line is allowed).
+    /// Load product names from a CSV of sku,name[,unit[,zone]] (a header line is allowed).
     Import { csv: PathBuf },
 }
 

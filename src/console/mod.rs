@@ -21,6 +21,7 @@
 //! - `words`: every stored value a person reads, in Russian (the spelling in a tooltip).
 
 pub mod assets;
+mod barcode;
 pub mod board;
 pub mod board_rows;
 pub mod changes;
@@ -35,6 +36,7 @@ pub mod numbers;
 pub mod operator;
 pub mod page;
 pub mod picking;
+mod picking_order;
 pub mod pool_changes;
 pub mod print;
 pub mod router;

@@ -1,25 +1,30 @@
 //! The picking sheet (`/orders/{number}/print`): what the picker takes along on paper, A4, with
 //! the order's header and the table's head repeated on every page, and a box per line to tick.
-//! Quantities and units are worded as in the Telegram notices (`notice::quantity_text`,
-//! `notice::unit_text`).
+//! The number's barcode heads it and a line whose sku is an EAN carries its own (`barcode`);
+//! the lines come zone by zone (`picking_order`). Quantities and units are worded as in the
+//! Telegram notices (`notice::quantity_text`, `notice::unit_text`), and a weighed line leaves
+//! room to write what the scales said.
 
 use super::ConsoleState;
+use super::barcode::{ean_svg, number_svg};
 use super::board::{STOP_TEXT, store_zone};
 use super::page;
+use super::picking_order::in_picking_order;
 use super::session::Viewer;
-use crate::domain::{Catalog, OrderLine, ReplacementPolicy, Sku};
+use crate::domain::{Catalog, OrderLine, ReplacementPolicy, Sku, measure};
 use crate::notice::{money_text, quantity_text, replacement_policy_text, unit_text, window_text};
 use crate::store::OrderKey;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use rust_decimal::Decimal;
 
 #[derive(Template)]
 #[template(path = "console/print.html")]
 struct Sheet {
     assets: &'static str,
     number: String,
+    /// The number in Code 128, inline SVG; none for a number it cannot carry.
+    number_barcode: Option<String>,
     order_id: String,
     store: String,
     window: String,
@@ -38,7 +43,12 @@ struct Sheet {
 struct SheetLine {
     name: String,
     sku: String,
+    /// The line's EAN, inline SVG, when its sku is one.
+    barcode: Option<String>,
+    zone: String,
     quantity: String,
+    /// Weighed: the picker writes down what the scales said.
+    weighed: bool,
 }
 
 fn or_dash(value: Option<&str>) -> String {
@@ -58,15 +68,13 @@ fn policy_text(policy: Option<&ReplacementPolicy>) -> String {
     }
 }
 
-/// `1.5 кг`: the catalog's unit; a line the catalog does not know is weighed when its quantity
-/// is fractional (nobody picks half a carton of milk), and counted otherwise.
+/// `1.5 кг`, `2 шт`: the quantity worded by the domain's one rule (`domain::measure`).
 fn amount(line: &OrderLine, catalog: &Catalog) -> String {
-    let unit = if catalog.get(&line.sku).is_none() && line.quantity.fract() != Decimal::ZERO {
-        "кг".to_owned()
-    } else {
+    format!(
+        "{} {}",
+        quantity_text(line.quantity),
         unit_text(line, catalog)
-    };
-    format!("{} {unit}", quantity_text(line.quantity))
+    )
 }
 
 /// `GET /orders/{number}/print`, by the partner's number.
@@ -95,9 +103,11 @@ pub async fn sheet(
         Some(id) => format!("{} ({id})", state.store_name(id)),
         None => "—".to_owned(),
     };
+    let number = document.number.clone().unwrap_or(number);
     page::render(&Sheet {
         assets: super::assets::VERSION,
-        number: document.number.clone().unwrap_or(number),
+        number_barcode: number_svg(&number),
+        number,
         order_id: document.original_order_id.as_str().to_owned(),
         store,
         window: window_text(
@@ -112,17 +122,19 @@ pub async fn sheet(
         total: document.total().map_or_else(|| "—".to_owned(), money_text),
         stop: document.cancelled.then_some(STOP_TEXT),
         board: store_id.map(|id| format!("/stores/{id}")),
-        lines: document
-            .lines
-            .iter()
-            .map(|line| SheetLine {
+        lines: in_picking_order(&document.lines, &catalog)
+            .into_iter()
+            .map(|(line, zone)| SheetLine {
                 name: catalog
                     .get(&line.sku)
                     .map(|item| item.name.clone())
                     .or_else(|| line.name.clone())
                     .unwrap_or_else(|| line.sku.to_string()),
                 sku: line.sku.to_string(),
+                barcode: ean_svg(line.sku.as_str()),
+                zone: zone.unwrap_or("—").to_owned(),
                 quantity: amount(line, &catalog),
+                weighed: measure(line, &catalog).is_weighed(),
             })
             .collect(),
     })

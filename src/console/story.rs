@@ -7,6 +7,8 @@ use super::ConsoleState;
 use super::page::{self, Nav};
 use super::session::Viewer;
 use super::words::{self, Word};
+use crate::domain::{Catalog, OrderLine, Sku};
+use crate::notice::{quantity_text, unit_text};
 use crate::store::story::{self, Lookup, Story};
 use crate::store::{OrderKey, OrderRecord};
 use askama::Template;
@@ -14,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -127,6 +130,11 @@ pub fn pretty(body: &str) -> String {
         .unwrap_or_else(|| body.to_owned())
 }
 
+/// `1.5 кг`, `2 шт`, as the notices and the picking sheet word it.
+fn amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String {
+    format!("{} {}", quantity_text(quantity), unit_text(line, catalog))
+}
+
 fn money(value: Option<rust_decimal::Decimal>) -> String {
     value.map_or_else(String::new, |v| v.to_string())
 }
@@ -157,8 +165,18 @@ pub async fn show(
     if let Err(refused) = viewer.require_store(store_of(&record)) {
         return refused.into_response();
     }
+    let skus: Vec<Sku> = record
+        .document
+        .lines
+        .iter()
+        .map(|line| line.sku.clone())
+        .collect();
+    let catalog = match state.store.catalog(&skus).await {
+        Ok(catalog) => catalog,
+        Err(error) => return page::unavailable(&error),
+    };
     match story::story(&*state.store, record).await {
-        Ok(story) => page::render(&story_page(&state, &viewer, story)),
+        Ok(story) => page::render(&story_page(&state, &viewer, story, &catalog)),
         Err(error) => page::unavailable(&error),
     }
 }
@@ -186,7 +204,7 @@ fn choose(viewer: &Viewer, key: &str, by_id: &OrderRecord, by_number: &OrderReco
     }
 }
 
-fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story) -> StoryPage {
+fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story, catalog: &Catalog) -> StoryPage {
     let doc = &story.record.document;
     let store_id = doc.store_id.as_ref().map(|id| id.as_str().to_owned());
     let tz = store_id
@@ -232,8 +250,8 @@ fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story) -> StoryPage 
             .map(|line| LineView {
                 sku: line.sku.as_str().to_owned(),
                 name: line.name.clone().unwrap_or_default(),
-                original_quantity: line.original_quantity.to_string(),
-                quantity: line.quantity.to_string(),
+                original_quantity: amount(line, line.original_quantity, catalog),
+                quantity: amount(line, line.quantity, catalog),
                 changed: line.original_quantity != line.quantity,
                 price: money(line.price),
                 discount_price: money(line.discount_price),

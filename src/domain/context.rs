@@ -100,13 +100,17 @@ impl Routing {
     }
 }
 
-/// Product names (and units) known to the partner, imported from the back-office.
+/// Product names, units and zones known to the partner, imported from the back-office.
 pub type Catalog = HashMap<Sku, CatalogItem>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogItem {
     pub name: String,
+    /// The back-office's unit: `кг` makes a line weighed (`measure`).
     pub unit: Option<String>,
+    /// Where the goods stand in the store (`A3`, `Молочка`): the picking sheet walks the zones
+    /// in order.
+    pub zone: Option<String>,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod context;
 pub mod decision;
 pub mod event;
 pub mod ids;
+pub mod measure;
 pub mod notice_draft;
 pub mod order;
 pub mod picking;
@@ -17,6 +18,8 @@ pub mod replacement;
 mod apply_props;
 #[cfg(test)]
 mod apply_tests;
+#[cfg(test)]
+mod measure_tests;
 
 pub use apply::{apply, needs_number};
 pub use composition::{HeaderChange, LineChange};
@@ -26,6 +29,7 @@ pub use event::{
     CancelNotice, EventBody, EventKind, OrderEvent, Payment, Position, Reference, Snapshot,
 };
 pub use ids::{IdError, OrderId, Sku, StoreId};
+pub use measure::{Measure, measure};
 pub use notice_draft::{NoticeBody, NoticeDraft, NoticedOrder};
 pub use order::{ACTOR, Cancellation, OrderDocument, OrderHeader, OrderLine, Status, Totals};
 pub use picking::{PickerName, Picking, PickingAction, PickingDecision, PickingRefusal};

@@ -7,7 +7,7 @@ use super::escape::{FREE_TEXT_LIMIT, LABEL_LIMIT, NAME_LIMIT, escape_html, escap
 use super::parts::Layout;
 use crate::domain::{
     Cancellation, Catalog, Destination, HeaderChange, LineChange, NoticedOrder, OrderHeader,
-    OrderLine, ReplacementPolicy, Totals,
+    OrderLine, ReplacementPolicy, Totals, measure,
 };
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -33,15 +33,13 @@ fn line_name(line: &OrderLine, catalog: &Catalog) -> String {
     escape_html_capped(&name, NAME_LIMIT)
 }
 
-/// The line's unit as the catalog names it (`кг` for weighed goods), `шт` when it does not.
-/// Unescaped: for HTML other than Telegram's, the template escapes it.
+/// The word after a line's quantity (`кг`, the catalog's unit, `шт`), by the domain's one rule
+/// (`domain::measure`). Unescaped: for HTML other than Telegram's, the template escapes it.
 pub fn unit_text(line: &OrderLine, catalog: &Catalog) -> String {
-    catalog
-        .get(&line.sku)
-        .and_then(|item| item.unit.clone())
-        .unwrap_or_else(|| "шт".to_owned())
+    measure(line, catalog).unit().to_owned()
 }
 
+/// `1.5 кг`, `2 шт`: a quantity of the line with its unit, escaped for Telegram.
 fn line_amount(line: &OrderLine, quantity: Decimal, catalog: &Catalog) -> String {
     format!(
         "{} {}",
@@ -311,20 +309,21 @@ mod tests {
     }
 
     #[test]
-    fn a_weighed_line_shows_the_catalogs_unit_and_a_counted_one_pieces() {
+    fn a_weighed_line_is_worded_in_kilograms_and_a_counted_one_in_the_catalogs_unit() {
         let apples = line("2000000012345", "1.250");
         let mut catalog = Catalog::new();
-        assert_eq!(line_amount(&apples, apples.quantity, &catalog), "1.25 шт");
+        assert_eq!(line_amount(&apples, apples.quantity, &catalog), "1.25 кг");
+        let milk = line("4607001771234", "2");
+        assert_eq!(line_amount(&milk, milk.quantity, &catalog), "2 шт");
         catalog.insert(
-            apples.sku.clone(),
+            milk.sku.clone(),
             crate::domain::CatalogItem {
-                name: "Яблоки".to_owned(),
-                unit: Some("кг".to_owned()),
+                name: "Молоко".to_owned(),
+                unit: Some("<уп>".to_owned()),
+                zone: None,
             },
         );
-        assert_eq!(line_amount(&apples, apples.quantity, &catalog), "1.25 кг");
-        catalog.get_mut(&apples.sku).unwrap().unit = None;
-        assert_eq!(line_amount(&apples, apples.quantity, &catalog), "1.25 шт");
+        assert_eq!(line_amount(&milk, milk.quantity, &catalog), "2 &lt;уп&gt;");
     }
 
     #[test]

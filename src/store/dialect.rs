@@ -53,7 +53,7 @@ pub trait Dialect: Database {
     /// A list of skus bound as one parameter, so that a big order costs one statement, not one
     /// a line: SQLite's a JSON array for `json_each`, PostgreSQL's a text array.
     type SkuList: for<'a> Encode<'a, Self> + Type<Self> + Send;
-    /// The catalog rows (sku, name, unit) of the skus in $1, a `SkuList`.
+    /// The catalog rows (sku, name, unit, zone) of the skus in $1, a `SkuList`.
     const CATALOG_FOR: &'static str;
 
     /// Appended to a parameter that a `jsonb` column takes (PostgreSQL's document).

@@ -60,13 +60,16 @@ pub(crate) fn parse_document(json: &str) -> Result<OrderDocument, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("order document: {e}")))
 }
 
-/// The catalog's rows (`sku`, `name`, `unit`) as the domain reads them; a sku that no longer
-/// parses names no line of any order, so it is left out.
-pub(crate) fn catalog_from_rows(rows: Vec<(String, String, Option<String>)>) -> Catalog {
+/// A row of the dialects' `CATALOG_FOR`: sku, name, unit, zone.
+pub(crate) type CatalogColumns = (String, String, Option<String>, Option<String>);
+
+/// The catalog's rows as the domain reads them; a sku that no longer parses names no line of
+/// any order, so it is left out.
+pub(crate) fn catalog_from_rows(rows: Vec<CatalogColumns>) -> Catalog {
     let mut catalog = Catalog::new();
-    for (sku, name, unit) in rows {
+    for (sku, name, unit, zone) in rows {
         if let Ok(sku) = Sku::parse(&sku) {
-            catalog.insert(sku, CatalogItem { name, unit });
+            catalog.insert(sku, CatalogItem { name, unit, zone });
         }
     }
     catalog

@@ -108,7 +108,8 @@ impl Dialect for Postgres {
     type Server = PgServer;
     type Revision = i32;
     type SkuList = Vec<String>;
-    const CATALOG_FOR: &'static str = "SELECT sku, name, unit FROM catalog WHERE sku = ANY($1)";
+    const CATALOG_FOR: &'static str =
+        "SELECT sku, name, unit, zone FROM catalog WHERE sku = ANY($1)";
 
     const AS_JSON: &'static str = "::jsonb";
     const AS_DECIMAL: &'static str = "::numeric";

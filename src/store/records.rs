@@ -53,6 +53,8 @@ pub struct CatalogRow {
     pub sku: String,
     pub name: String,
     pub unit: Option<String>,
+    /// The aisle or zone the goods stand in (`A3`, `Молочка`), for the picking sheet's order.
+    pub zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -2,7 +2,7 @@
 //! the catalog of an order's lines. Both are served by the `orders_by_store_status` index
 //! (migration 0006): a store's board never reads another store's orders or the delivered past.
 
-use super::event_tx::{catalog_from_rows, parse_document};
+use super::event_tx::{CatalogColumns, catalog_from_rows, parse_document};
 use super::sql::SqlStore;
 use super::sql_picking::{PICKING_COLUMNS, PickingRow, picking_from_row};
 use super::{BoardReads, StoreError};
@@ -82,7 +82,7 @@ on_either_database! {
         }
 
         async fn catalog(&self, skus: &[Sku]) -> Result<Catalog, StoreError> {
-            let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(DB::CATALOG_FOR)
+            let rows: Vec<CatalogColumns> = sqlx::query_as(DB::CATALOG_FOR)
                 .bind(DB::sku_list(skus)?)
                 .fetch_all(&self.pool)
                 .await?;

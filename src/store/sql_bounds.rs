@@ -27,7 +27,7 @@ macro_rules! on_either_database {
             for<'r> (String, String): sqlx::FromRow<'r, DB::Row>,
             for<'r> (String, i64): sqlx::FromRow<'r, DB::Row>,
             for<'r> (String, String, String): sqlx::FromRow<'r, DB::Row>,
-            for<'r> (String, String, Option<String>): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (String, String, Option<String>, Option<String>): sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::store::records::HistoryRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::store::records::OrderSummary: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::store::records::OutboxRow: sqlx::FromRow<'r, DB::Row>,

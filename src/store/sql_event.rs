@@ -2,7 +2,7 @@
 //! both, with the real differences asked of the `Dialect`.
 
 use super::dialect::{Dialect, ServerWatch, WriteOff};
-use super::event_tx::{EventTx, catalog_from_rows, document_json, parse_document};
+use super::event_tx::{CatalogColumns, EventTx, catalog_from_rows, document_json, parse_document};
 use super::records::*;
 use super::sql::SqlStore;
 use super::{IngestStore, StoreError};
@@ -64,7 +64,7 @@ on_either_database! {
         }
 
         async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError> {
-            let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(DB::CATALOG_FOR)
+            let rows: Vec<CatalogColumns> = sqlx::query_as(DB::CATALOG_FOR)
                 .bind(DB::sku_list(skus)?)
                 .fetch_all(&mut *self.0)
                 .await?;

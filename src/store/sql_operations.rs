@@ -43,13 +43,16 @@ on_either_database! {
             let now = Utc::now();
             for row in rows {
                 sqlx::query(
-                    "INSERT INTO catalog (sku, name, unit, updated_at) VALUES ($1, $2, $3, $4)
+                    "INSERT INTO catalog (sku, name, unit, zone, updated_at)
+                     VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit,
+                                                     zone = excluded.zone,
                                                      updated_at = excluded.updated_at",
                 )
                 .bind(row.sku.as_str())
                 .bind(row.name.as_str())
                 .bind(row.unit.as_deref())
+                .bind(row.zone.as_deref())
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;

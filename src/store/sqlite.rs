@@ -82,7 +82,7 @@ impl Dialect for Sqlite {
     type Revision = i64;
     type SkuList = String;
     const CATALOG_FOR: &'static str =
-        "SELECT sku, name, unit FROM catalog WHERE sku IN (SELECT value FROM json_each($1))";
+        "SELECT sku, name, unit, zone FROM catalog WHERE sku IN (SELECT value FROM json_each($1))";
 
     const AS_JSON: &'static str = "";
     const AS_DECIMAL: &'static str = "";

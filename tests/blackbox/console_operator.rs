@@ -304,6 +304,9 @@ async fn story_shows_bodies_and_notices_to_its_store_only(backend: Backend) {
         "originalOrderId",
         "-1001",
         "Ждёт отправки",
+        // Quantities worded as the notices and the picking sheet word them.
+        r#"<td class="num">1.5 кг</td>"#,
+        r#"<td class="num">2 шт</td>"#,
     ] {
         assert!(page.contains(expected), "{expected}: {page}");
     }

@@ -2,6 +2,7 @@
 //! or a fresh database on the throw-away PostgreSQL cluster of `scripts/test`), the marketplace's
 //! bodies over HTTP, and the results read back through the CLI's `--json` output.
 
+mod barcode_reader;
 mod console_client;
 mod fake_telegram;
 mod flaky_store;
@@ -19,6 +20,7 @@ mod console_journal;
 mod console_links;
 mod console_operator;
 mod console_picking;
+mod console_sheet;
 mod database_hosts;
 mod database_upkeep;
 mod deadline;

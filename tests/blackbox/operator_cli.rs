@@ -17,12 +17,22 @@ async fn catalog_names_and_csv_imports_reach_the_documents_and_notices(backend: 
     };
     let catalog = app.file(
         "catalog.csv",
-        "sku,name,unit\n2000000012345,\"Яблоки Гала <весовые>\",кг\n4607001771234,Молоко Домик в деревне,\n",
+        "sku,name,unit,zone\n2000000012345,\"Яблоки Гала <весовые>\",кг,A3\n4607001771234,Молоко Домик в деревне,,Молочка\n4600000000017,Соль\n",
     );
     assert_eq!(
         app.cli(&["catalog", "import", &catalog]),
-        json!({"imported": 2})
+        json!({"imported": 3})
     );
+    let skus = ["2000000012345", "4607001771234", "4600000000017"]
+        .map(|sku| orders_hook::domain::Sku::parse(sku).unwrap());
+    let read = app.store().catalog(&skus).await.expect("the catalog");
+    let zones: Vec<Option<&str>> = skus.iter().map(|sku| read[sku].zone.as_deref()).collect();
+    assert_eq!(
+        zones,
+        [Some("A3"), Some("Молочка"), None],
+        "the zone column"
+    );
+    assert_eq!(read[&skus[1]].unit, None, "an empty unit is none");
     let stock = app.file(
         "stock.csv",
         "store,sku,quantity\n77-001,2000000012345,\"3,125\"\n77-002,X-1,1\n",

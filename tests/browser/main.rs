@@ -18,6 +18,10 @@ mod chrome;
 #[path = "../blackbox/harness.rs"]
 mod harness;
 mod picking;
+// The black-box suite's barcode reader, to read the sheet's bars as the browser holds them.
+#[allow(dead_code)]
+#[path = "../blackbox/barcode_reader.rs"]
+mod barcode_reader;
 
 use chrome::{Binaries, Browser};
 use fantoccini::Locator;
@@ -171,6 +175,22 @@ async fn a_store_watches_an_order_arrive_and_get_cancelled_live_and_prints_its_p
             )
             .await;
     }
+    // The number's barcode, as the browser holds it, reads back as the number.
+    let barcode = browser
+        .expect(
+            "the number's barcode",
+            &format!("thead svg[data-barcode=\"{number}\"]"),
+        )
+        .await
+        .html(false)
+        .await
+        .expect("the barcode's outerHTML");
+    let scanned = barcode_reader::scan(&barcode);
+    assert_eq!(
+        barcode_reader::decode_code128(&scanned.modules).as_deref(),
+        Some(number.as_str()),
+        "{barcode}"
+    );
     browser.screenshot("05-picking-sheet").await;
 
     // Signing out ends the session: the board asks for a sign-in again.

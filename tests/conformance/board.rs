@@ -56,6 +56,7 @@ async fn the_board_reads_a_stores_orders_in_play_and_their_changes(store: Arc<dy
             sku: APPLES.to_owned(),
             name: "Яблоки Гала".to_owned(),
             unit: Some("кг".to_owned()),
+            zone: None,
         }])
         .await
         .expect("import_catalog");

@@ -66,11 +66,13 @@ async fn reading_and_importing(store: Arc<dyn Store>) {
             sku: MILK.to_owned(),
             name: "Молоко".to_owned(),
             unit: None,
+            zone: None,
         },
         CatalogRow {
             sku: APPLES.to_owned(),
             name: "Яблоки".to_owned(),
             unit: Some("кг".to_owned()),
+            zone: None,
         },
     ];
     assert_eq!(store.import_catalog(&catalog).await.expect("catalog"), 2);

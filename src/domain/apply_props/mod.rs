@@ -47,6 +47,7 @@ fn world() -> World {
         CatalogItem {
             name: "Сыр <Российский> & 😀 ".repeat(40),
             unit: Some("кг".to_owned()),
+            zone: None,
         },
     );
     world

@@ -72,7 +72,7 @@ fn created_notice_names_both_numbers_and_lists_lines_window_comment_and_total() 
         "SM-000007",
         ORDER,
         "Молоко 3,2% 930 мл — 2 шт",
-        "Яблоки Гала, весовые — 1.5 шт",
+        "Яблоки Гала, весовые — 1.5 кг",
         "Хлеб Бородинский 400 г — 1 шт",
         "23.11.2026 14:00–15:00",
         COMMENT,

@@ -22,7 +22,7 @@ fn weighted_quantities_are_kept_and_written_off_exactly() {
     assert_eq!(line(&doc, "2000000054321").quantity.to_string(), "0.375");
     let text = notice_text(&decision);
     assert!(
-        text.contains("— 1.5 шт") && text.contains("— 0.375 шт"),
+        text.contains("— 1.5 кг") && text.contains("— 0.375 кг"),
         "{text}"
     );
 

@@ -111,6 +111,7 @@ fn catalog_names_and_units_take_the_place_of_the_marketplaces() {
         CatalogItem {
             name: "Яблоки Гала (кат.)".to_owned(),
             unit: Some("кг".to_owned()),
+            zone: None,
         },
     );
     let text = notice_text(&apply(None, &created(), &world.ctx()));
