@@ -78,12 +78,14 @@ fn main() {
     let board: Vec<BoardOrder> = (0..orders).map(|i| order(i, 10)).collect();
     let zone = chrono_tz::Europe::Moscow;
     let pickers = vec!["Анна".to_owned(), "Иван".to_owned()];
+    let catalog = orders_hook::domain::Catalog::new();
     let mut times: Vec<Duration> = Vec::with_capacity(rounds);
     let mut size = 0;
     for _ in 0..rounds {
         let started = Instant::now();
         let view = TableView {
             store_id: "77-001",
+            catalog: &catalog,
             csrf: "0123456789abcdef",
             pickers: &pickers,
             numbers: None,

@@ -12,7 +12,7 @@ use super::picking::device_picker;
 use super::session::StoreViewer;
 use super::story::path_segment;
 
-use crate::domain::OrderDocument;
+use crate::domain::{Catalog, OrderDocument, Sku, measure};
 use crate::notice::quantity_text;
 use crate::store::BoardOrder;
 use askama::Template;
@@ -73,6 +73,8 @@ impl BoardTable {
 /// What the table is drawn for, besides the orders.
 pub struct TableView<'a> {
     pub store_id: &'a str,
+    /// The catalog of the changed lines, so that their quantities are worded in their units.
+    pub catalog: &'a Catalog,
     pub csrf: &'a str,
     pub pickers: &'a [String],
     pub numbers: Option<NumbersText>,
@@ -99,17 +101,24 @@ pub(super) fn clock_text(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> Str
 /// The history's change notes in the store staff's words. The notes are the domain's
 /// (`describe_line_change`, `describe_header_change`); a picker needs to know what to look at
 /// again, not the whole difference, which the order's page and the Telegram notice carry.
-pub(super) fn change_words(document: &OrderDocument, notes: &[String]) -> Vec<String> {
+pub(super) fn change_words(
+    document: &OrderDocument,
+    notes: &[String],
+    catalog: &Catalog,
+) -> Vec<String> {
     let mut words: Vec<String> = document
         .lines
         .iter()
         .filter(|line| line.quantity != line.original_quantity)
         .map(|line| {
+            // Worded in the unit the notices and the sheet use for this line.
+            let unit = measure(line, catalog);
             format!(
-                "{}: {} → {}",
+                "{}: {} {unit} → {} {unit}",
                 line.name.as_deref().unwrap_or(line.sku.as_str()),
                 quantity_text(line.original_quantity),
-                quantity_text(line.quantity)
+                quantity_text(line.quantity),
+                unit = unit.unit()
             )
         })
         .collect();
@@ -148,7 +157,7 @@ pub fn table_html(
         store_path: path_segment(view.store_id),
         csrf: view.csrf.to_owned(),
         now_ms: now.timestamp_millis(),
-        rows: sorted_rows(orders, zone, now),
+        rows: sorted_rows(orders, view.catalog, zone, now),
         stop: STOP_TEXT,
         numbers: view.numbers,
         pickers: view.pickers.to_vec(),
@@ -178,11 +187,28 @@ pub async fn current_table(
         .board(store_id, now - CANCELLED_STAYS)
         .await
         .map_err(|error| page::unavailable(&error))?;
+    // Only the lines whose quantity changed are worded with a unit on the board.
+    let skus: Vec<Sku> = orders
+        .iter()
+        .flat_map(|order| &order.document.lines)
+        .filter(|line| line.quantity != line.original_quantity)
+        .map(|line| line.sku.clone())
+        .collect();
+    let catalog = if skus.is_empty() {
+        Catalog::new()
+    } else {
+        state
+            .store
+            .catalog(&skus)
+            .await
+            .map_err(|error| page::unavailable(&error))?
+    };
     let numbers = store_numbers(state, &*state.store, Some(store_id), now)
         .await
         .map_err(|error| page::unavailable(&error))?;
     let view = TableView {
         store_id,
+        catalog: &catalog,
         csrf,
         pickers: &configured_pickers(state, store_id),
         numbers: Some(words(&numbers.get(store_id).cloned().unwrap_or_default())),

@@ -7,7 +7,7 @@
 use super::board::clock_text;
 use super::story::path_segment;
 use super::words::status_text;
-use crate::domain::{OrderDocument, Picking, Status};
+use crate::domain::{Catalog, OrderDocument, Picking, Status};
 use crate::notice::{money_text, window_text};
 use crate::store::BoardOrder;
 use chrono::{DateTime, Duration, Utc};
@@ -143,9 +143,9 @@ fn picking_text(picking: &Picking, zone: Tz, now: DateTime<Utc>) -> String {
     }
 }
 
-pub fn row(order: &BoardOrder, zone: Tz, now: DateTime<Utc>) -> Row {
+pub fn row(order: &BoardOrder, catalog: &Catalog, zone: Tz, now: DateTime<Utc>) -> Row {
     let document = &order.document;
-    let changes = super::board::change_words(document, &order.changes);
+    let changes = super::board::change_words(document, &order.changes, catalog);
     let stage = Stage::of(document, &order.picking);
     let mut classes = Vec::new();
     if document.cancelled {
@@ -190,7 +190,12 @@ pub fn row(order: &BoardOrder, zone: Tz, now: DateTime<Utc>) -> Row {
 
 /// The board's order: by stage, then what is due first, untaken before taken among equals,
 /// then as they came in.
-pub fn sorted_rows(orders: &[BoardOrder], zone: Tz, now: DateTime<Utc>) -> Vec<Row> {
+pub fn sorted_rows(
+    orders: &[BoardOrder],
+    catalog: &Catalog,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Vec<Row> {
     let mut keyed: Vec<_> = orders
         .iter()
         // A cancellation whose creation never arrived: nobody was ever asked to pick it.
@@ -207,7 +212,7 @@ pub fn sorted_rows(orders: &[BoardOrder], zone: Tz, now: DateTime<Utc>) -> Vec<R
                 .expected_assembly_time
                 .map_or(i64::MAX, |due| due.timestamp().div_euclid(60));
             let key = (group, due_minute, stage, document.created_at);
-            (key, row(order, zone, now))
+            (key, row(order, catalog, zone, now))
         })
         .collect();
     keyed.sort_by_key(|(key, _)| *key);

@@ -39,6 +39,7 @@ fn taken(mut order: BoardOrder, picker: &str, since: &str) -> BoardOrder {
 fn view() -> TableView<'static> {
     TableView {
         store_id: "77-001",
+        catalog: &CATALOG,
         csrf: "c5rf",
         pickers: &[],
         numbers: None,
@@ -46,6 +47,7 @@ fn view() -> TableView<'static> {
 }
 
 const ZONE: Tz = chrono_tz::Europe::Moscow;
+static CATALOG: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(Catalog::new);
 
 #[test]
 fn a_board_says_what_changed_in_the_pickers_words() {
@@ -59,15 +61,15 @@ fn a_board_says_what_changed_in_the_pickers_words() {
         "details updated (customer, totals or payment methods)".to_owned(),
     ];
     assert_eq!(
-        change_words(&doc, &notes),
+        change_words(&doc, &notes, &Catalog::new()),
         [
-            "Молоко: 2 → 3",
+            "Молоко: 2 шт → 3 шт",
             "добавлен товар",
             "время доставки",
             "данные клиента или суммы"
         ]
     );
-    assert!(change_words(&document("[]"), &[]).is_empty());
+    assert!(change_words(&document("[]"), &[], &Catalog::new()).is_empty());
 }
 
 #[test]
@@ -136,7 +138,7 @@ fn what_is_due_first_is_on_top_and_untaken_orders_first_among_equals() {
         alarm,
         order("R-first", Some("2026-12-05T17:59:00Z")),
     ];
-    let rows = sorted_rows(&orders, ZONE, now);
+    let rows = sorted_rows(&orders, &CATALOG, ZONE, now);
     let ids: Vec<&str> = rows.iter().map(|row| row.order_id.as_str()).collect();
     assert_eq!(
         ids,
@@ -191,5 +193,18 @@ fn a_cancelled_order_someone_is_picking_is_named_above_the_table_with_the_picker
     assert!(
         html.contains(r#"data-now="1796493600000""#),
         "the server's time: {html}"
+    );
+}
+
+#[test]
+fn a_changed_weighed_line_is_worded_in_kilograms_as_the_notices_word_it() {
+    let doc = document(
+        r#"[{"sku":"2000000012345","name":"Яблоки","originalQuantity":"1.5","quantity":"2",
+           "weight":"1500","price":null,"discountPrice":null,"totalPrice":null,
+           "totalDiscountPrice":null,"replacedBy":null}]"#,
+    );
+    assert_eq!(
+        change_words(&doc, &[], &Catalog::new()),
+        ["Яблоки: 1.5 кг → 2 кг"]
     );
 }
