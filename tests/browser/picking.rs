@@ -58,7 +58,7 @@ async fn two_tablets_see_an_order_taken_and_assembled_live_and_an_untaken_one_tu
     let anna = Browser::start(&binaries).await;
     let ivan = Browser::start(&binaries).await;
     let board = format!("/stores/{STORE}");
-    for (browser, name, shot) in [(&anna, "Анна", "10-anna"), (&ivan, "Иван", "11-ivan")] {
+    for (browser, name, shot) in [(&anna, "Анна", "20-anna"), (&ivan, "Иван", "21-ivan")] {
         sign_in(browser, &app, STORE_TOKEN, &format!("{shot}-signin")).await;
         browser
             .expect_that("the tablet lands on its board", || async {
@@ -105,8 +105,8 @@ async fn two_tablets_see_an_order_taken_and_assembled_live_and_an_untaken_one_tu
             .is_err(),
         "a taken order is not offered to take"
     );
-    anna.screenshot("12-anna-picking").await;
-    ivan.screenshot("13-ivan-sees-it-taken").await;
+    anna.screenshot("22-anna-picking").await;
+    ivan.screenshot("23-ivan-sees-it-taken").await;
 
     // She finishes it: assembled on both boards, with her name and the time.
     anna.expect("«Собран»", &format!("{picking} button.finish"))
@@ -133,7 +133,7 @@ async fn two_tablets_see_an_order_taken_and_assembled_live_and_an_untaken_one_tu
     for browser in [&anna, &ivan] {
         assert!(still_marked(browser).await, "all of it live, no reload");
     }
-    ivan.screenshot("14-ivan-sees-it-assembled").await;
+    ivan.screenshot("24-ivan-sees-it-assembled").await;
 
     // Nobody takes the other: its minute runs out and the countdown turns red by itself.
     let refreshed = attribute(&ivan, "[data-board]", "data-refreshed").await;
@@ -157,7 +157,7 @@ async fn two_tablets_see_an_order_taken_and_assembled_live_and_an_untaken_one_tu
         refreshed,
         "the countdown turned red without the table being drawn again"
     );
-    ivan.screenshot("15-overdue-red").await;
+    ivan.screenshot("25-overdue-red").await;
 
     anna.close().await;
     ivan.close().await;
