@@ -8,12 +8,11 @@ use super::ConsoleState;
 use super::board_rows::{Row, sorted_rows};
 use super::numbers::{NumbersText, store_numbers, words};
 use super::page::{self, Nav};
-use super::picking::device_picker;
+use super::picker_cookie::device_picker;
 use super::session::StoreViewer;
 use super::story::path_segment;
 
-use crate::domain::{Catalog, OrderDocument, Sku, measure};
-use crate::notice::quantity_text;
+use crate::domain::{Catalog, Sku};
 use crate::store::BoardOrder;
 use askama::Template;
 use axum::extract::State;
@@ -78,71 +77,6 @@ pub struct TableView<'a> {
     pub csrf: &'a str,
     pub pickers: &'a [String],
     pub numbers: Option<NumbersText>,
-}
-
-/// The zone the store's staff read times in: the store's own, or the chain's.
-pub fn store_zone(state: &ConsoleState, store_id: Option<&str>) -> Tz {
-    store_id
-        .and_then(|id| state.routing.stores.get(id))
-        .and_then(|route| route.timezone)
-        .unwrap_or(state.routing.timezone)
-}
-
-/// A time of today as `14:05`, of another day as `23.11 14:05`.
-pub(super) fn clock_text(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&zone);
-    if local.date_naive() == now.with_timezone(&zone).date_naive() {
-        local.format("%H:%M").to_string()
-    } else {
-        local.format("%d.%m %H:%M").to_string()
-    }
-}
-
-/// The history's change notes in the store staff's words. The notes are the domain's
-/// (`describe_line_change`, `describe_header_change`); a picker needs to know what to look at
-/// again, not the whole difference, which the order's page and the Telegram notice carry.
-pub(super) fn change_words(
-    document: &OrderDocument,
-    notes: &[String],
-    catalog: &Catalog,
-) -> Vec<String> {
-    let mut words: Vec<String> = document
-        .lines
-        .iter()
-        .filter(|line| line.quantity != line.original_quantity)
-        .map(|line| {
-            // Worded in the unit the notices and the sheet use for this line.
-            let unit = measure(line, catalog);
-            format!(
-                "{}: {} {unit} → {} {unit}",
-                line.name.as_deref().unwrap_or(line.sku.as_str()),
-                quantity_text(line.original_quantity),
-                quantity_text(line.quantity),
-                unit = unit.unit()
-            )
-        })
-        .collect();
-    const KINDS: [(&str, &str); 8] = [
-        (" added", "добавлен товар"),
-        (" removed", "убран товар"),
-        (" quantity ", "количество"),
-        (" price ", "цена"),
-        ("delivery window", "время доставки"),
-        ("address", "адрес"),
-        ("comment", "комментарий"),
-        ("replacement policy", "замены"),
-    ];
-    for note in notes.iter().flat_map(|note| note.split("; ")) {
-        let said = KINDS
-            .iter()
-            .find(|(english, _)| note.contains(english))
-            .map_or("данные клиента или суммы", |(_, russian)| *russian);
-        let covered = said == "количество" && !words.is_empty();
-        if !covered && !words.iter().any(|word| word == said) {
-            words.push(said.to_owned());
-        }
-    }
-    words
 }
 
 /// The board's table (or the line saying there is nothing to pick), with the store's numbers
@@ -213,7 +147,7 @@ pub async fn current_table(
         pickers: &configured_pickers(state, store_id),
         numbers: Some(words(&numbers.get(store_id).cloned().unwrap_or_default())),
     };
-    table_html(&orders, view, store_zone(state, Some(store_id)), now).map_err(|error| {
+    table_html(&orders, view, state.zone(Some(store_id)), now).map_err(|error| {
         tracing::error!(%error, "console board failed to render");
         page::render_failed()
     })

@@ -4,11 +4,10 @@
 //! equals), then the assembled ones waiting for the courier, then the rest. Pure: the time
 //! comes in.
 
-use super::board::clock_text;
 use super::story::path_segment;
 use super::words::status_text;
-use crate::domain::{Catalog, OrderDocument, Picking, Status};
-use crate::notice::{money_text, window_text};
+use crate::domain::{Catalog, OrderDocument, Picking, Status, measure};
+use crate::notice::{money_text, quantity_text, window_text};
 use crate::store::BoardOrder;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -100,6 +99,63 @@ impl Row {
     }
 }
 
+/// A time of today as `14:05`, of another day as `23.11 14:05`.
+pub fn clock_text(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&zone);
+    if local.date_naive() == now.with_timezone(&zone).date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%d.%m %H:%M").to_string()
+    }
+}
+
+/// The history's change notes in the store staff's words. The notes are the domain's
+/// (`describe_line_change`, `describe_header_change`); a picker needs to know what to look at
+/// again, not the whole difference, which the order's page and the Telegram notice carry.
+pub(super) fn change_words(
+    document: &OrderDocument,
+    notes: &[String],
+    catalog: &Catalog,
+) -> Vec<String> {
+    let mut words: Vec<String> = document
+        .lines
+        .iter()
+        .filter(|line| line.quantity != line.original_quantity)
+        .map(|line| {
+            // Worded in the unit the notices and the sheet use for this line.
+            let unit = measure(line, catalog);
+            format!(
+                "{}: {} {unit} → {} {unit}",
+                line.name.as_deref().unwrap_or(line.sku.as_str()),
+                quantity_text(line.original_quantity),
+                quantity_text(line.quantity),
+                unit = unit.unit()
+            )
+        })
+        .collect();
+    const KINDS: [(&str, &str); 8] = [
+        (" added", "добавлен товар"),
+        (" removed", "убран товар"),
+        (" quantity ", "количество"),
+        (" price ", "цена"),
+        ("delivery window", "время доставки"),
+        ("address", "адрес"),
+        ("comment", "комментарий"),
+        ("replacement policy", "замены"),
+    ];
+    for note in notes.iter().flat_map(|note| note.split("; ")) {
+        let said = KINDS
+            .iter()
+            .find(|(english, _)| note.contains(english))
+            .map_or("данные клиента или суммы", |(_, russian)| *russian);
+        let covered = said == "количество" && !words.is_empty();
+        if !covered && !words.iter().any(|word| word == said) {
+            words.push(said.to_owned());
+        }
+    }
+    words
+}
+
 /// Whole minutes, rounded up: `0:30` left is still «1 мин».
 fn minutes_up(duration: Duration) -> i64 {
     (duration.num_seconds() + 59).div_euclid(60)
@@ -145,7 +201,7 @@ fn picking_text(picking: &Picking, zone: Tz, now: DateTime<Utc>) -> String {
 
 pub fn row(order: &BoardOrder, catalog: &Catalog, zone: Tz, now: DateTime<Utc>) -> Row {
     let document = &order.document;
-    let changes = super::board::change_words(document, &order.changes, catalog);
+    let changes = change_words(document, &order.changes, catalog);
     let stage = Stage::of(document, &order.picking);
     let mut classes = Vec::new();
     if document.cancelled {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::console::board::{STOP_TEXT, TableView, change_words, table_html};
+use crate::console::board::{STOP_TEXT, TableView, table_html};
 use crate::domain::{OrderDocument, PickerName};
 
 fn document(lines: &str) -> OrderDocument {

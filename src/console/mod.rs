@@ -14,6 +14,8 @@
 //! - `board`: a store's board and its table, which the board fetches again on a change;
 //! - `live`: a board's event stream, fed by `changes`;
 //! - `pool_changes`: the change feed across a pool's instances (PostgreSQL `LISTEN/NOTIFY`);
+//! - `board_rows`, `picking`, `picker_cookie`, `numbers`: the board's rows, its taps, the
+//!   device's picker, and the stores' numbers;
 //! - `print`: an order's picking sheet, A4.
 //! - `story`: an order's whole story (`/orders/{key}`), for the operator or the order's store;
 //! - `journal`, `operator` (outbox, re-queue, stock), `dashboard` and `links`: the operator's
@@ -35,6 +37,7 @@ pub mod live;
 pub mod numbers;
 pub mod operator;
 pub mod page;
+pub mod picker_cookie;
 pub mod picking;
 mod picking_order;
 pub mod pool_changes;

@@ -2,7 +2,6 @@
 //! exports them: counted from the database on asking, each store's "today" in its own zone.
 
 use super::ConsoleState;
-use super::board::store_zone;
 use crate::domain::picking_numbers::{StoreNumbers, numbers};
 use crate::store::{PickingReads, StoreError};
 use crate::telemetry::names;
@@ -42,7 +41,7 @@ pub async fn store_numbers(
     Ok(numbers(
         &facts.assembled,
         &facts.untaken,
-        |id| day_start(store_zone(state, Some(id)), now),
+        |id| day_start(state.zone(Some(id)), now),
         now,
     ))
 }

@@ -9,9 +9,11 @@
 
 use super::ConsoleState;
 use super::board::current_table;
+use super::board_rows::clock_text;
 use super::changes::OrderChange;
 use super::page;
-use super::session::{Viewer, cookie};
+use super::picker_cookie::{device_picker, picker_cookie};
+use super::session::Viewer;
 use crate::actions::picking::{Tapped, tap};
 use crate::domain::{OrderId, PickerName, PickingAction, PickingRefusal, Status};
 use axum::Form;
@@ -20,21 +22,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
-use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
-
-/// The device's picker: a cookie of its own, kept a year, beside (not inside) the session, so
-/// that signing in again keeps it.
-pub const PICKER_COOKIE: &str = "oh_picker";
-const A_YEAR_SECS: u64 = 365 * 24 * 3600;
-
-/// The picker this device said it is, if it said. The name is kept percent-encoded: a cookie's
-/// value cannot hold Cyrillic as it is.
-pub fn device_picker(jar: &CookieJar) -> Option<PickerName> {
-    let value = jar.get(PICKER_COOKIE)?;
-    let name = percent_decode_str(value.value()).decode_utf8().ok()?;
-    PickerName::parse(&name).ok()
-}
 
 #[derive(Deserialize)]
 pub struct PickerForm {
@@ -67,8 +55,7 @@ pub async fn choose(
             Some(&back),
         );
     };
-    let value = utf8_percent_encode(name.as_str(), NON_ALPHANUMERIC).to_string();
-    let jar = jar.add(cookie(&state, PICKER_COOKIE, value, A_YEAR_SECS));
+    let jar = jar.add(picker_cookie(&state, &name));
     (jar, Redirect::to(&back)).into_response()
 }
 
@@ -103,19 +90,19 @@ impl Asked {
 
 /// The refusal as the picker is told it.
 fn refusal_words(refusal: &PickingRefusal, state: &ConsoleState, store_id: &str) -> String {
-    let zone = super::board::store_zone(state, Some(store_id));
+    let zone = state.zone(Some(store_id));
     let now = Utc::now();
     match refusal {
         PickingRefusal::TakenBy { picker, since } => match since {
             Some(since) => format!(
                 "Заказ уже собирает {picker} (с {}).",
-                super::board::clock_text(*since, zone, now)
+                clock_text(*since, zone, now)
             ),
             None => format!("Заказ уже собирает {picker}."),
         },
         PickingRefusal::Finished { picker, at } => format!(
             "Заказ уже собран в {}{}. Чтобы собрать его снова, сначала верните его.",
-            super::board::clock_text(*at, zone, now),
+            clock_text(*at, zone, now),
             picker
                 .as_ref()
                 .map(|p| format!(" ({p})"))

@@ -7,7 +7,7 @@
 
 use super::ConsoleState;
 use super::barcode::{ean_svg, number_svg};
-use super::board::{STOP_TEXT, store_zone};
+use super::board::STOP_TEXT;
 use super::page;
 use super::picking_order::in_picking_order;
 use super::session::Viewer;
@@ -113,7 +113,7 @@ pub async fn sheet(
         window: window_text(
             header.delivery_from,
             header.delivery_to,
-            store_zone(&state, store_id),
+            state.zone(store_id),
         ),
         customer: or_dash(header.customer_name.as_deref()),
         phone: or_dash(header.customer_phone.as_deref()),

@@ -44,6 +44,14 @@ impl ConsoleState {
         }
     }
 
+    /// The zone the store's staff read times in: the store's own, or the chain's.
+    pub fn zone(&self, store_id: Option<&str>) -> chrono_tz::Tz {
+        store_id
+            .and_then(|id| self.routing.stores.get(id))
+            .and_then(|route| route.timezone)
+            .unwrap_or(self.routing.timezone)
+    }
+
     /// A store's name as the routing knows it, or its id.
     pub fn store_name(&self, store_id: &str) -> String {
         self.routing
