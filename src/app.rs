@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::console::{self, ConsoleState, changes::Changes};
 use crate::housekeeping::Housekeeper;
 use crate::http::{self, AppState, auth::TokenSet};
+use crate::ingest::Ingest;
 use crate::notify::{BotApi, SystemClock, Worker};
 use crate::store::{self, Store};
 use anyhow::Context as _;
@@ -97,15 +98,17 @@ pub async fn start(
     };
     let group = group_commit(config, &store);
     let state = AppState {
-        ingest: store.clone(),
-        group,
-        changes,
-        rules: Arc::new(config.rules.clone()),
+        ingest: Ingest {
+            store: store.clone(),
+            group,
+            rules: Arc::new(config.rules.clone()),
+            deadline: config.request_deadline,
+            outbox_committed,
+            changes,
+            database: Default::default(),
+        },
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
-        deadline: config.request_deadline,
         read_timeout: config.server.read_timeout,
-        outbox_committed,
-        database: Default::default(),
     };
     let router = http::router(state, &config.hook_path);
     let addr = listener.local_addr()?;

@@ -113,6 +113,7 @@ fn entry(
         status_code,
         duration_ms: (Utc::now() - at).num_milliseconds().max(0),
         detail: format!("{}: {detail}", actor.said()),
-        body: Some(body.to_string()),
+        body: Some(body.to_string().into()),
+        replay_of: None,
     }
 }

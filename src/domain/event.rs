@@ -47,7 +47,7 @@ pub struct OrderEvent {
     /// The envelope's `timestamp`, when present and parseable.
     pub sent_at: Option<DateTime<Utc>>,
     pub body: EventBody,
-    pub raw_payload: serde_json::Value,
+    pub raw_payload: std::sync::Arc<serde_json::Value>,
 }
 
 impl OrderEvent {

@@ -41,7 +41,7 @@ pub struct OrderDocument {
     pub composition_as_of: Option<DateTime<Utc>>,
     /// Bumped by every applied event; names each "changed" notice uniquely.
     pub revision: u32,
-    pub last_payload: serde_json::Value,
+    pub last_payload: std::sync::Arc<serde_json::Value>,
 }
 
 /// The customer-facing part of the order that the store staff care about.
@@ -179,7 +179,7 @@ impl OrderDocument {
             cancelled_at: None,
             composition_as_of: None,
             revision: 0,
-            last_payload: serde_json::Value::Null,
+            last_payload: std::sync::Arc::new(serde_json::Value::Null),
         }
     }
 

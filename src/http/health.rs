@@ -11,14 +11,15 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    if state.database.is_down() {
+    let ingest = &state.ingest;
+    if ingest.database.is_down() {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response();
     }
-    match tokio::time::timeout(state.deadline, state.ingest.ping()).await {
+    match tokio::time::timeout(ingest.deadline, ingest.store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
         Ok(Err(error)) => {
             tracing::warn!(error = %error, "not ready: database unreachable");
-            state.database.observe(&error, &state.ingest);
+            ingest.database.observe(&error, &ingest.store);
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
         }
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database not answering\n").into_response(),

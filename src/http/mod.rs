@@ -7,7 +7,6 @@ pub mod health;
 pub mod hook;
 pub mod server;
 
-use crate::store::{IngestStore, Rules};
 use auth::TokenSet;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -28,21 +27,11 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
-    /// The hook's role: one event's transaction, the journal, readiness.
-    pub ingest: Arc<dyn IngestStore>,
-    /// The store's group commit writer, when events are batched (SQLite, `group_commit`).
-    pub group: Option<crate::ingest::group::GroupCommit>,
-    /// Told of every committed change of an order document, for the console's live boards.
-    pub changes: crate::console::changes::Changes,
-    pub rules: Arc<Rules>,
+    /// A request's whole life once it is authenticated (`ingest`): the hook only answers.
+    pub ingest: crate::ingest::Ingest,
     pub tokens: Arc<TokenSet>,
-    pub deadline: Duration,
     /// How long a client may take to send the body (the listener bounds the head).
     pub read_timeout: Duration,
-    /// Woken after a commit that queued notices, so the sender need not poll.
-    pub outbox_committed: Arc<tokio::sync::Notify>,
-    /// Closed while the database is known to be unreachable: the hook answers 503 at once.
-    pub database: Arc<crate::store::reachability::Reachability>,
 }
 
 /// Gives each request an id (unless nginx already did), for the journal and the log.

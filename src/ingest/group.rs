@@ -9,7 +9,7 @@
 //! (its deadline) is skipped if its event has not begun, and rolled back to its savepoint if it
 //! is running, as a transaction of its own would be dropped.
 
-use super::{Applied, EventRequest, sequence};
+use super::{Applied, Request, sequence};
 use crate::domain::OrderEvent;
 use crate::store::{EventTx, IngestStore, Rules, StoreError};
 use crate::telemetry::names;
@@ -28,7 +28,7 @@ type Reply = std::thread::Result<Result<Applied, StoreError>>;
 struct Job {
     event: OrderEvent,
     rules: Arc<Rules>,
-    request: EventRequest,
+    request: Request,
     reply: oneshot::Sender<Reply>,
 }
 
@@ -66,13 +66,15 @@ impl GroupCommit {
     /// unless its savepoint was already released.
     pub async fn apply(
         &self,
-        event: &OrderEvent,
+        event: OrderEvent,
         rules: &Arc<Rules>,
-        request: &EventRequest,
+        request: &Request,
     ) -> Result<Applied, StoreError> {
         let (reply, answer) = oneshot::channel();
+        // The event moves to the writer; the request's record is shared (its body is not
+        // copied).
         let job = Job {
-            event: event.clone(),
+            event,
             rules: rules.clone(),
             request: request.clone(),
             reply,

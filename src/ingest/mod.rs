@@ -1,32 +1,26 @@
-//! A hook request's sequence, between `http` and `store`: label and parse the body, then, in the
-//! event's one transaction, lock the order, read it, let the domain decide, write everything
-//! decided, journal, commit. The store supplies the transaction's statements (`EventTx`); every
-//! journal row is built in `journal`.
+//! A hook request's whole life, between `http` (or `journal replay`) and `store`: `receive`
+//! takes the request record with its body, labels and parses it, and applies its event in one
+//! transaction (lock the order, read it, let the domain decide, write everything decided,
+//! journal, commit), then does what follows a commit (wake the notice worker, tell the boards).
+//! The store supplies the transaction's statements (`EventTx`); every journal row is built in
+//! `journal` from the one request record.
 
 pub mod group;
 pub mod journal;
+pub mod receive;
+pub mod replay;
 
 use crate::domain::{
     self, Catalog, Context, Decision, Notice, OrderDocument, OrderEvent, OrderId, Sku, StockMove,
     StoreId,
 };
 use crate::notice;
-use crate::protocol::{self, Incoming, Label, Rejection};
 use crate::store::{EventTx, IngestStore, Rules, StoreError};
 use chrono::{DateTime, Utc};
-use journal::Request;
+pub use journal::{Replay, Request};
+pub use receive::{Ingest, Received};
 use rust_decimal::Decimal;
 use std::sync::Arc;
-
-/// What the transaction needs to know about the request that carries the event.
-#[derive(Debug, Clone)]
-pub struct EventRequest {
-    pub now: DateTime<Utc>,
-    pub request_id: Option<String>,
-    pub event_type: String,
-    pub body: String,
-    pub started: std::time::Instant,
-}
 
 /// A committed decision, plus what the commit itself learnt.
 #[derive(Debug, Clone)]
@@ -61,78 +55,13 @@ fn skus_involved(current: Option<&OrderDocument>, event: &OrderEvent) -> Vec<Sku
     skus
 }
 
-/// How a request's body ended, for the shell to answer.
-#[derive(Debug)]
-pub enum Ingested {
-    /// The event's transaction committed.
-    Applied(Box<Applied>),
-    /// An event type we do not handle, journaled `ignored` only.
-    Journaled,
-    /// A body the protocol refuses: nothing was written (the shell journals the refusal).
-    Rejected(Rejection),
-    /// The event's transaction failed and rolled back.
-    NotApplied(StoreError),
-    /// An unhandled event type whose journal row could not be written.
-    NotJournaled(StoreError),
-}
-
-/// Labels and parses the body, then applies its event: through `group` (a savepoint in the
-/// group commit's next batch) when there is one, else in a transaction of its own.
-/// `request.label` is kept current as the body is read, so that a request dropped at its
-/// deadline is still journaled with its event and order.
-pub async fn event(
-    store: &dyn IngestStore,
-    group: Option<&group::GroupCommit>,
-    rules: &Arc<Rules>,
-    request: &mut Request,
-    body: &[u8],
-) -> Ingested {
-    let (event, label) = match protocol::parse_labelled(body) {
-        Ok((Incoming::Order(event), label)) => (event, label),
-        Ok((Incoming::Other { event_type, .. }, label)) => {
-            request.label = label;
-            let detail = format!("event type {event_type} is not handled: journaled only");
-            // Answered 200: the marketplace retries anything else, to no end.
-            let entry = request.entry(domain::Outcome::Ignored, 200, &detail);
-            return match store.record(&entry).await {
-                Ok(()) => Ingested::Journaled,
-                Err(error) => Ingested::NotJournaled(error),
-            };
-        }
-        Err((rejection, label)) => {
-            request.label = label;
-            return Ingested::Rejected(rejection);
-        }
-    };
-    // The journal keeps the marketplace's own spelling of the event, and the order id as read.
-    request.label = Label {
-        event_type: label.event_type,
-        order_id: Some(event.order_id.to_string()),
-    };
-    let facts = EventRequest {
-        now: Utc::now(),
-        request_id: request.request_id.clone(),
-        event_type: request.label.event_type.clone().unwrap_or_default(),
-        body: request.body.clone().unwrap_or_default(),
-        started: request.started,
-    };
-    let applied = match group {
-        Some(group) => group.apply(&event, rules, &facts).await,
-        None => apply(store, &event, rules, &facts).await,
-    };
-    match applied {
-        Ok(applied) => Ingested::Applied(Box::new(applied)),
-        Err(error) => Ingested::NotApplied(error),
-    }
-}
-
 /// The whole effect of one order event: document, history, write-off, outbox and journal,
 /// committed together or not at all, in a transaction of its own.
 pub async fn apply(
     store: &dyn IngestStore,
     event: &OrderEvent,
     rules: &Arc<Rules>,
-    request: &EventRequest,
+    request: &Request,
 ) -> Result<Applied, StoreError> {
     let mut tx = store.begin_event(&event.order_id).await?;
     let applied = sequence(&mut *tx, event, rules, request).await?;
@@ -147,7 +76,7 @@ async fn sequence(
     tx: &mut dyn EventTx,
     event: &OrderEvent,
     rules: &Arc<Rules>,
-    request: &EventRequest,
+    request: &Request,
 ) -> Result<Applied, StoreError> {
     tx.lock_order(&event.order_id).await?;
     let current = tx.load_order(&event.order_id).await?;
@@ -193,7 +122,7 @@ async fn sequence(
     for notice in &notices {
         tx.enqueue(notice, request.now).await?;
     }
-    tx.journal(&request.entry(&event.order_id, &decision))
+    tx.journal(&request.applied(&event.order_id, &decision))
         .await?;
     Ok(Applied {
         decision,

@@ -29,6 +29,8 @@ pub enum Incoming {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Label {
     pub event_type: Option<String>,
+    /// The event type as its kind, when it is one the hook handles.
+    pub kind: Option<EventKind>,
     pub order_id: Option<String>,
 }
 
@@ -60,7 +62,7 @@ pub fn parse_labelled(body: &[u8]) -> Result<(Incoming, Label), (Rejection, Labe
             label.clone(),
         )
     })?;
-    let Value::Object(root) = root else {
+    let Value::Object(mut root) = root else {
         return Err((Rejection::not_an_object("the body"), label));
     };
     let event_type = match root.get("event_type") {
@@ -76,13 +78,16 @@ pub fn parse_labelled(body: &[u8]) -> Result<(Incoming, Label), (Rejection, Labe
             ));
         }
     };
+    label.kind = event_kind(&event_type);
     label.event_type = Some(event_type.clone());
-    let payload = root.get("payload").cloned();
+    // Taken out of the body's tree, not copied: the event keeps it as the document's last
+    // payload.
+    let payload = root.remove("payload");
     label.order_id = payload
         .as_ref()
         .and_then(|p| id_text(p.get("originalOrderId"), "").ok().flatten());
 
-    let Some(kind) = event_kind(&event_type) else {
+    let Some(kind) = label.kind else {
         let incoming = Incoming::Other {
             event_type,
             order_id: label.order_id.clone(),
@@ -180,7 +185,7 @@ fn order_event(
         order_id,
         sent_at,
         body,
-        raw_payload,
+        raw_payload: std::sync::Arc::new(raw_payload),
     })
 }
 

@@ -93,7 +93,10 @@ pub struct JournalEntry {
     pub status_code: u16,
     pub duration_ms: i64,
     pub detail: String,
-    pub body: Option<String>,
+    /// The request's body as it came, shared with the request (never copied for the row).
+    pub body: Option<bytes::Bytes>,
+    /// A replay's row: the journal row it repeats.
+    pub replay_of: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -14,8 +14,8 @@ use sqlx::{Encode, Executor, IntoArguments, Transaction, Type};
 
 const INSERT_JOURNAL: &str = "
     INSERT INTO journal (at, request_id, event_type, original_order_id, outcome, status_code,
-                         duration_ms, detail, body)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+                         duration_ms, detail, body, replay_of)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 // What the hook asks of either database.
 on_either_database! {
@@ -197,8 +197,12 @@ where
     for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
     for<'a> i32: Encode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
     for<'a> DateTime<Utc>: Encode<'a, DB> + Type<DB>,
 {
+    // The body's text borrowed from the request's bytes (a body that is not UTF-8 is kept
+    // with its bad bytes replaced, as it was always shown).
+    let body = entry.body.as_deref().map(String::from_utf8_lossy);
     sqlx::query(INSERT_JOURNAL)
         .bind(entry.at)
         .bind(entry.request_id.as_deref())
@@ -208,7 +212,8 @@ where
         .bind(i32::from(entry.status_code))
         .bind(entry.duration_ms)
         .bind(entry.detail.as_str())
-        .bind(entry.body.as_deref())
+        .bind(body.as_deref())
+        .bind(entry.replay_of)
         .execute(conn)
         .await?;
     Ok(())

@@ -86,7 +86,8 @@ async fn db_prune_deletes_what_aged_past_its_keeping_time_and_vacuum_gives_the_r
                 status_code: 400,
                 duration_ms: 1,
                 detail: "old".to_owned(),
-                body: Some(body.clone()),
+                body: Some(body.clone().into()),
+                replay_of: None,
             })
             .await
             .expect("an old journal row");

@@ -8,6 +8,7 @@ use crate::harness::{Backend, HOOK, TOKEN, TestApp, fixture, fixture_for};
 use orders_hook::config::Secret;
 use orders_hook::http::auth::TokenSet;
 use orders_hook::http::{AppState, router};
+use orders_hook::ingest::Ingest;
 use orders_hook::on_both_backends;
 use orders_hook::protocol::envelope::MAX_LINES;
 use orders_hook::store::Rules;
@@ -529,15 +530,17 @@ async fn a_panic_is_answered_as_json_journaled_and_the_service_goes_on(backend: 
         return;
     };
     let state = AppState {
-        ingest: Arc::new(PanickingIngest { inner: app.store() }),
-        group: None,
-        changes: Default::default(),
-        rules: Arc::new(Rules::default()),
+        ingest: Ingest {
+            store: Arc::new(PanickingIngest { inner: app.store() }),
+            group: None,
+            rules: Arc::new(Rules::default()),
+            deadline: Duration::from_secs(4),
+            outbox_committed: Default::default(),
+            changes: Default::default(),
+            database: Default::default(),
+        },
         tokens: Arc::new(TokenSet::new(&[Secret::new(TOKEN)])),
-        deadline: Duration::from_secs(4),
         read_timeout: Duration::from_secs(5),
-        outbox_committed: Default::default(),
-        database: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}{HOOK}", listener.local_addr().unwrap());

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use orders_hook::domain::{Answer, OrderEvent, Routing, Settings, Status, StoreRoute};
 use orders_hook::ingest::group::GroupCommit;
-use orders_hook::ingest::{self, Applied, EventRequest};
+use orders_hook::ingest::{self, Applied, Request};
 use orders_hook::protocol::{self, Incoming};
 use orders_hook::store::{
     JournalFilter, OrderFilter, OrderKey, OrderRecord, OrderSummary, OutboxFilter, OutboxRow,
@@ -80,7 +80,7 @@ pub fn d(raw: &str) -> Decimal {
 /// A body as the hook hands it to the store once it is authenticated and parsed.
 pub struct Prepared {
     event: OrderEvent,
-    request: EventRequest,
+    request: Request,
 }
 
 pub fn prepare(body: &str, now: DateTime<Utc>) -> Prepared {
@@ -93,13 +93,12 @@ pub fn prepare(body: &str, now: DateTime<Utc>) -> Prepared {
         .as_str()
         .expect("event_type")
         .to_owned();
-    let request = EventRequest {
-        now,
-        request_id: None,
-        event_type,
-        body: body.to_owned(),
-        started: Instant::now(),
-    };
+    let mut request = Request::new(Instant::now(), None);
+    request.now = now;
+    request.label.kind = protocol::event_kind(&event_type);
+    request.label.event_type = Some(event_type);
+    request.label.order_id = Some(event.order_id.to_string());
+    request.body = Some(body.to_owned().into());
     Prepared {
         event: *event,
         request,
@@ -124,7 +123,7 @@ pub async fn apply_grouped(
 ) -> Result<Applied, StoreError> {
     group
         .apply(
-            &prepared.event,
+            prepared.event.clone(),
             &std::sync::Arc::new(rules()),
             &prepared.request,
         )

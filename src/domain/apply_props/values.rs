@@ -229,7 +229,7 @@ pub(super) fn about_the_order((body, minutes): (EventBody, Option<i64>)) -> Orde
         order_id: OrderId::parse(ORDER).unwrap(),
         sent_at: minutes.map(|m| base() + Duration::minutes(m)),
         body,
-        raw_payload: json!({ "originalOrderId": ORDER }),
+        raw_payload: std::sync::Arc::new(json!({ "originalOrderId": ORDER })),
     }
 }
 

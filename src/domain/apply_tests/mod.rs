@@ -273,7 +273,7 @@ fn event(body: EventBody, sent_at: Option<&str>) -> OrderEvent {
         order_id: order_id(),
         sent_at: sent_at.map(utc),
         body,
-        raw_payload: json!({ "originalOrderId": ORDER, "storeID": STORE }),
+        raw_payload: std::sync::Arc::new(json!({ "originalOrderId": ORDER, "storeID": STORE })),
     }
 }
 
