@@ -83,10 +83,27 @@ pub async fn start(
         tokio::spawn(async move { housekeeper.run(shutdown).await })
     };
     let (changes, _listening) = change_feed(config, &store, shutdown.clone());
+    // One door for every request: the hook's, and the operator's replays from the console.
+    let ingest = Ingest {
+        store: store.clone(),
+        group: group_commit(config, &store),
+        rules: Arc::new(config.rules.clone()),
+        deadline: config.request_deadline,
+        outbox_committed,
+        changes: changes.clone(),
+        database: Default::default(),
+    };
     let (console_addr, console) = match &config.console.listen {
         Some(listen) => {
-            let (addr, task) =
-                start_console(config, listen, &store, changes.clone(), shutdown.clone()).await?;
+            let (addr, task) = start_console(
+                config,
+                listen,
+                &store,
+                ingest.clone(),
+                changes,
+                shutdown.clone(),
+            )
+            .await?;
             (Some(addr), Some(task))
         }
         None => {
@@ -96,17 +113,8 @@ pub async fn start(
             (None, None)
         }
     };
-    let group = group_commit(config, &store);
     let state = AppState {
-        ingest: Ingest {
-            store: store.clone(),
-            group,
-            rules: Arc::new(config.rules.clone()),
-            deadline: config.request_deadline,
-            outbox_committed,
-            changes,
-            database: Default::default(),
-        },
+        ingest,
         tokens: Arc::new(TokenSet::new(&config.client_tokens)),
         read_timeout: config.server.read_timeout,
     };
@@ -170,6 +178,7 @@ async fn start_console(
     config: &Config,
     listen: &str,
     store: &Arc<dyn Store>,
+    ingest: Ingest,
     changes: Changes,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
@@ -179,6 +188,7 @@ async fn start_console(
     let addr = listener.local_addr()?;
     let state = ConsoleState::new(
         store.clone(),
+        ingest,
         &config.console,
         &config.rules.routing,
         changes,

@@ -78,7 +78,7 @@ impl Actor {
     }
 
     /// `Анна via «Лесная, 5» (store:77-001, session 1a2b3c4d5e6f)`.
-    fn said(&self) -> String {
+    pub fn said(&self) -> String {
         match &self.session {
             Some(session) => format!("{} ({}, session {session})", self.name, self.role),
             None => format!("{} ({})", self.name, self.role),

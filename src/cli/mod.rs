@@ -6,6 +6,7 @@ mod console;
 mod db;
 mod imports;
 mod order;
+mod replay;
 mod simulate;
 mod story;
 mod values;
@@ -179,6 +180,10 @@ pub enum JournalCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Put journaled requests through the hook's sequence again, as if the marketplace sent
+    /// them now: one by id, or every row the filters match (the count first; `--dry-run`,
+    /// `--yes`). Answered-200 rows only with `--force`.
+    Replay(replay::ReplayArgs),
 }
 
 /// A failure with its own exit status (other failures exit with 1).
@@ -210,6 +215,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let output = match &cli.command {
         Command::Db { command } => db::execute(command, store, &config).await?,
         Command::Console { command } => console::execute(command, store.as_ref(), &config).await?,
+        Command::Journal {
+            command: JournalCommand::Replay(args),
+        } => replay::execute(args, store, &config).await?,
         command => execute(command, store.as_ref()).await?,
     };
     if cli.json {
@@ -232,8 +240,11 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
         | Command::Backup(_)
         | Command::Simulate(_)
         | Command::Db { .. }
-        | Command::Console { .. } => {
-            bail!("serve, notify, backup, db and console are handled apart")
+        | Command::Console { .. }
+        | Command::Journal {
+            command: JournalCommand::Replay(_),
+        } => {
+            bail!("serve, notify, backup, db, console and journal replay are handled apart")
         }
         Command::Migrate => Output {
             json: json!({"migrated": true}),

@@ -96,6 +96,7 @@ keys! {
     number_prefix: String,
     timezone: String,
     assembly_minutes: i64,
+    max_lines: u64,
     sqlite_synchronous: String,
     group_commit: bool,
     group_commit_max_events: u64,

@@ -18,6 +18,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("number_prefix", "ORDERS_HOOK_NUMBER_PREFIX"),
     ("timezone", "ORDERS_HOOK_TIMEZONE"),
     ("assembly_minutes", "ORDERS_HOOK_ASSEMBLY_MINUTES"),
+    ("max_lines", "ORDERS_HOOK_MAX_LINES"),
     ("sqlite_synchronous", "ORDERS_HOOK_SQLITE_SYNCHRONOUS"),
     ("group_commit", "ORDERS_HOOK_GROUP_COMMIT"),
     (

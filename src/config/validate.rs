@@ -6,6 +6,9 @@ use super::keys::{KEYS, Values, variable};
 use super::secret::Secrets;
 use super::{Config, LogFormat};
 use crate::access::ConsoleSettings;
+
+/// The body limit (1 MB) holds fewer positions than this anyway.
+const MAX_LINES_CEILING: u64 = 100_000;
 use crate::database_url::DatabaseUrl;
 use crate::domain::{Routing, Settings};
 use crate::housekeeping::HousekeepingSettings;
@@ -30,6 +33,7 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         number_prefix,
         timezone,
         assembly_minutes,
+        max_lines,
         sqlite_synchronous,
         group_commit,
         group_commit_max_events,
@@ -66,6 +70,12 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
         return Err(invalid(
             "assembly_minutes",
             format!("{assembly_minutes}: must be between 0 and 1440"),
+        ));
+    }
+    if !(1..=MAX_LINES_CEILING).contains(&max_lines) {
+        return Err(invalid(
+            "max_lines",
+            format!("{max_lines}: must be between 1 and {MAX_LINES_CEILING}"),
         ));
     }
     if !hook_path.starts_with('/') || hook_path.trim_matches('/').is_empty() {
@@ -213,6 +223,7 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
             settings: Settings {
                 number_prefix,
                 assembly_time: chrono::Duration::minutes(assembly_minutes),
+                max_lines: max_lines as usize,
             },
             routing: Routing {
                 stores,

@@ -18,6 +18,7 @@
 //!   device's picker, and the stores' numbers;
 //! - `print`: an order's picking sheet, A4.
 //! - `story`: an order's whole story (`/orders/{key}`), for the operator or the order's store;
+//! - `replay`: the operator's replay of journaled requests (one, or a search's);
 //! - `journal`, `operator` (outbox, re-queue, stock), `dashboard` and `links`: the operator's
 //!   pages; `chart` draws the dashboard's inline SVG;
 //! - `words`: every stored value a person reads, in Russian (the spelling in a tooltip).
@@ -42,6 +43,7 @@ pub mod picking;
 mod picking_order;
 pub mod pool_changes;
 pub mod print;
+pub mod replay;
 pub mod router;
 pub mod session;
 pub mod signin;

@@ -3,7 +3,7 @@
 use super::state::ConsoleState;
 use super::{
     assets, board, dashboard, journal, links, live, numbers, operator, page, picking, print,
-    signin, story,
+    replay, signin, story,
 };
 use axum::Router;
 use axum::routing::{get, post};
@@ -47,6 +47,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/orders", get(story::find))
         .route("/orders/{key}", get(story::show))
         .route("/journal", get(journal::journal))
+        .route("/journal/replay", post(replay::found))
+        .route("/journal/{id}/replay", post(replay::one))
         .route("/outbox", get(operator::outbox))
         .route("/outbox/{id}/retry", post(operator::retry))
         .route("/stock", get(operator::stock))

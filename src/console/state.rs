@@ -5,6 +5,7 @@ use super::changes::Changes;
 use super::grant::Grants;
 pub use crate::access::ConsoleSettings;
 use crate::domain::Routing;
+use crate::ingest::Ingest;
 use crate::store::ConsoleStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,9 @@ use std::time::Duration;
 pub struct ConsoleState {
     /// The console's role of the store: its reads, sign-ins and actions only.
     pub store: Arc<dyn ConsoleStore>,
+    /// The hook's door, for the operator's replays: the same sequence (and group commit) the
+    /// marketplace's requests go through.
+    pub ingest: Ingest,
     pub grants: Arc<Grants>,
     pub settings: Arc<ConsoleSettings>,
     pub routing: Arc<Routing>,
@@ -27,6 +31,7 @@ pub struct ConsoleState {
 impl ConsoleState {
     pub fn new(
         store: Arc<dyn ConsoleStore>,
+        ingest: Ingest,
         settings: &ConsoleSettings,
         routing: &Routing,
         changes: Changes,
@@ -35,6 +40,7 @@ impl ConsoleState {
     ) -> Self {
         ConsoleState {
             store,
+            ingest,
             grants: Arc::new(Grants::new(&settings.grants)),
             settings: Arc::new(settings.clone()),
             routing: Arc::new(routing.clone()),

@@ -64,6 +64,9 @@ pub struct LineView {
 }
 
 pub struct JournalView {
+    pub id: i64,
+    /// The operator may put it through again (`/journal/{id}/replay`): refused, with its body.
+    pub replayable: bool,
     pub at: String,
     pub event: Word,
     pub outcome: Word,
@@ -275,6 +278,10 @@ fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story, catalog: &Cat
             .journal
             .iter()
             .map(|row| JournalView {
+                id: row.id,
+                replayable: viewer.role.is_operator()
+                    && row.status_code >= 400
+                    && crate::ingest::replay::replayable(row, false).is_ok(),
                 at: when(tz, row.at),
                 event: words::event(row.event_type.as_deref().unwrap_or_default()),
                 outcome: words::outcome(row.outcome),

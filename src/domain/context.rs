@@ -23,6 +23,8 @@ pub struct Settings {
     pub number_prefix: String,
     /// Creation time plus this is the `expectedAssemblyTime` promised to the marketplace.
     pub assembly_time: chrono::Duration,
+    /// The most positions one order event may carry (`max_lines`); more is refused.
+    pub max_lines: usize,
 }
 
 impl Settings {

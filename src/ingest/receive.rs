@@ -105,7 +105,7 @@ impl Ingest {
 
     async fn handle(&self, request: &mut Request) -> Received {
         let body = request.body.clone().unwrap_or_default();
-        let (event, label) = match protocol::parse_labelled(&body) {
+        let (event, label) = match protocol::parse_labelled(&body, self.rules.settings.max_lines) {
             Ok((Incoming::Order(event), label)) => (event, label),
             Ok((Incoming::Other { event_type, .. }, label)) => {
                 request.label = label;

@@ -49,12 +49,16 @@ pub fn event_kind(event_type: &str) -> Option<EventKind> {
 
 /// Parses a body. On refusal the label still says what could be read, for the journal.
 pub fn parse(body: &[u8]) -> Result<Incoming, (Rejection, Label)> {
-    parse_labelled(body).map(|(incoming, _)| incoming)
+    parse_labelled(body, MAX_LINES).map(|(incoming, _)| incoming)
 }
 
 /// Parses a body once, and says what it was either way: the label carries the sender's own
 /// spelling of the event type (`order.updated`), which the journal keeps.
-pub fn parse_labelled(body: &[u8]) -> Result<(Incoming, Label), (Rejection, Label)> {
+/// `max_lines` is the configured limit of positions (`max_lines`, `MAX_LINES` by default).
+pub fn parse_labelled(
+    body: &[u8],
+    max_lines: usize,
+) -> Result<(Incoming, Label), (Rejection, Label)> {
     let mut label = Label::default();
     let root: Value = serde_json::from_slice(body).map_err(|e| {
         (
@@ -99,7 +103,7 @@ pub fn parse_labelled(body: &[u8]) -> Result<(Incoming, Label), (Rejection, Labe
         Some(value @ Value::Object(_)) => value,
         Some(_) => return Err((Rejection::not_an_object("payload"), label)),
     };
-    check_shapes(&payload).map_err(|rejection| (rejection, label.clone()))?;
+    check_shapes(&payload, max_lines).map_err(|rejection| (rejection, label.clone()))?;
     let wire: WirePayload = serde_path_to_error::deserialize(&payload).map_err(|e| {
         let path = e.path().to_string();
         (
@@ -115,7 +119,7 @@ pub fn parse_labelled(body: &[u8]) -> Result<(Incoming, Label), (Rejection, Labe
 /// serde would read a struct from a JSON array by position (`"customer": ["x", "+7"]`); the
 /// marketplace never sends that, so an array (or any non-object) where an object belongs is
 /// refused with its path instead of being read as that object's fields.
-fn check_shapes(payload: &Value) -> Result<(), Rejection> {
+fn check_shapes(payload: &Value, max_lines: usize) -> Result<(), Rejection> {
     let must_be_object = |value: &Value, path: &str| match value {
         Value::Null | Value::Object(_) => Ok(()),
         other => Err(Rejection::invalid(
@@ -129,8 +133,8 @@ fn check_shapes(payload: &Value) -> Result<(), Rejection> {
         }
     }
     if let Some(Value::Array(positions)) = payload.get("positions") {
-        if positions.len() > MAX_LINES {
-            return Err(Rejection::too_many_lines(positions.len(), MAX_LINES));
+        if positions.len() > max_lines {
+            return Err(Rejection::too_many_lines(positions.len(), max_lines));
         }
         for (i, position) in positions.iter().enumerate() {
             match position {
@@ -150,6 +154,7 @@ fn check_shapes(payload: &Value) -> Result<(), Rejection> {
 /// The most lines one order may have. A supermarket order has tens; a few thousand is already
 /// a warehouse. Past this the body is refused (`413 too_many_lines`) rather than turned into
 /// hundreds of Telegram messages nobody can pick from.
+/// The default of `max_lines`.
 pub const MAX_LINES: usize = 5_000;
 
 fn order_event(

@@ -17,6 +17,10 @@ pub struct JournalSearch {
     pub until: DateTime<Utc>,
     /// Refused, invalid, not-found, stale and unavailable requests before the rest.
     pub problems_first: bool,
+    /// Oldest first (a replay puts requests through in the order they came), else newest.
+    pub oldest_first: bool,
+    /// Only rows after this id: the next page of an oldest-first walk.
+    pub after_id: Option<i64>,
     pub limit: u32,
 }
 
@@ -29,6 +33,8 @@ impl Default for JournalSearch {
             from: DateTime::UNIX_EPOCH,
             until: far_future(),
             problems_first: true,
+            oldest_first: false,
+            after_id: None,
             limit: 200,
         }
     }

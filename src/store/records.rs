@@ -118,6 +118,8 @@ pub struct JournalRow {
     pub duration_ms: i64,
     pub detail: String,
     pub body: Option<String>,
+    /// A replay's row: the row it repeats.
+    pub replay_of: Option<i64>,
 }
 
 /// Database-held numbers for `/metrics`.

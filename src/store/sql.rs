@@ -103,7 +103,8 @@ on_either_database! {
         async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError> {
             Ok(sqlx::query_as::<_, JournalRow>(
                 "SELECT id, at, request_id, event_type, original_order_id, outcome,
-                        CAST(status_code AS BIGINT) AS status_code, duration_ms, detail, body
+                        CAST(status_code AS BIGINT) AS status_code, duration_ms, detail, body,
+                        replay_of
                  FROM journal WHERE CAST($1 AS TEXT) IS NULL OR original_order_id = $1
                  ORDER BY id DESC LIMIT $2",
             )

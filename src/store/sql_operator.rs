@@ -19,17 +19,19 @@ on_either_database! {
             // order not found, a stale change, a 503, or any other answer of 400 and above.
             Ok(sqlx::query_as::<_, JournalRow>(
                 "SELECT id, at, request_id, event_type, original_order_id, outcome,
-                        CAST(status_code AS BIGINT) AS status_code, duration_ms, detail, body
+                        CAST(status_code AS BIGINT) AS status_code, duration_ms, detail, body,
+                        replay_of
                  FROM journal
                  WHERE (CAST($1 AS TEXT) IS NULL OR outcome = $1)
                    AND (CAST($2 AS TEXT) IS NULL OR event_type = $2)
                    AND (CAST($3 AS TEXT) IS NULL OR original_order_id = $3)
                    AND at >= $4 AND at < $5
+                   AND (CAST($9 AS BIGINT) IS NULL OR id > $9)
                  ORDER BY CASE WHEN $6 AND (outcome IN ('invalid', 'not_found', 'stale',
                                                         'unavailable')
                                             OR status_code >= 400)
                                THEN 0 ELSE 1 END,
-                          id DESC
+                          CASE WHEN $8 THEN id ELSE -id END
                  LIMIT $7",
             )
             .bind(search.outcome.map(|outcome| outcome.as_str()))
@@ -39,6 +41,8 @@ on_either_database! {
             .bind(search.until)
             .bind(search.problems_first)
             .bind(i64::from(search.limit))
+            .bind(search.oldest_first)
+            .bind(search.after_id)
             .fetch_all(&self.pool)
             .await?)
         }

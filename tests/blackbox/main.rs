@@ -32,4 +32,5 @@ mod notify;
 mod notify_worker;
 mod observability;
 mod operator_cli;
+mod replay;
 mod simulate;
