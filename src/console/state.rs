@@ -1,10 +1,12 @@
 //! What every console handler can reach: the store's console role, the grants, the console's settings, the
-//! routing (store names and zones), the change feed and the shutdown token.
+//! routing (store names and zones), the bot (for a store's test notice), the change feed and the
+//! shutdown token.
 
 use super::changes::Changes;
 use super::grant::Grants;
 pub use crate::access::ConsoleSettings;
 use crate::domain::Routing;
+use crate::notify::BotApi;
 use crate::store::ConsoleStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +19,9 @@ pub struct ConsoleState {
     pub grants: Arc<Grants>,
     pub settings: Arc<ConsoleSettings>,
     pub routing: Arc<Routing>,
+    /// The configured bot, for `/telegram`'s test notices; `None` without a bot token. Its
+    /// token stays inside the client.
+    pub telegram: Option<Arc<BotApi>>,
     pub changes: Changes,
     /// `/metrics` needs the request deadline for its database gauges.
     pub deadline: Duration,
@@ -29,6 +34,7 @@ impl ConsoleState {
         store: Arc<dyn ConsoleStore>,
         settings: &ConsoleSettings,
         routing: &Routing,
+        telegram: Option<BotApi>,
         changes: Changes,
         deadline: Duration,
         shutdown: tokio_util::sync::CancellationToken,
@@ -38,6 +44,7 @@ impl ConsoleState {
             grants: Arc::new(Grants::new(&settings.grants)),
             settings: Arc::new(settings.clone()),
             routing: Arc::new(routing.clone()),
+            telegram: telegram.map(Arc::new),
             changes,
             deadline,
             shutdown,
