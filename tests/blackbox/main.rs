@@ -33,3 +33,4 @@ mod notify_worker;
 mod observability;
 mod operator_cli;
 mod simulate;
+mod telegram_setup;
