@@ -194,7 +194,8 @@ async fn start_console(
         changes,
         config.request_deadline,
         shutdown.clone(),
-    );
+    )
+    .with_telegram(bot_api(config)?);
     if state.grants.is_empty() {
         tracing::warn!(
             "no console tokens (ORDERS_HOOK_CONSOLE_TOKENS_FILE): only a store's one-time link \
@@ -220,6 +221,21 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
+/// The configured bot's client (the worker's, the console's test, the `telegram` commands);
+/// `None` without a bot token.
+pub fn bot_api(config: &Config) -> anyhow::Result<Option<BotApi>> {
+    let Some(token) = &config.telegram_bot_token else {
+        return Ok(None);
+    };
+    BotApi::new(
+        &config.telegram_api_url,
+        token.clone(),
+        config.telegram_timeout,
+    )
+    .map(Some)
+    .map_err(anyhow::Error::msg)
+}
+
 /// Starts the notice worker, or says once why notices stay queued.
 fn spawn_worker(
     config: &Config,
@@ -227,19 +243,13 @@ fn spawn_worker(
     wake: Arc<tokio::sync::Notify>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
-    let Some(token) = &config.telegram_bot_token else {
+    let Some(api) = bot_api(config)? else {
         tracing::warn!(
             "ORDERS_HOOK_TELEGRAM_BOT_TOKEN is not set: notices are queued in the outbox and \
              wait there until a bot token is configured"
         );
         return Ok(None);
     };
-    let api = BotApi::new(
-        &config.telegram_api_url,
-        token.clone(),
-        config.telegram_timeout,
-    )
-    .map_err(anyhow::Error::msg)?;
     let worker = Arc::new(Worker::new(
         store.clone(),
         api,

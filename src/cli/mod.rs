@@ -9,6 +9,7 @@ mod order;
 mod replay;
 mod simulate;
 mod story;
+mod telegram;
 mod values;
 
 use imports::{read_catalog_csv, read_stock_csv};
@@ -88,6 +89,11 @@ pub enum Command {
     Console {
         #[command(subcommand)]
         command: console::ConsoleCommand,
+    },
+    /// Setting the stores' Telegram chats up: the chats the bot is in, a test notice.
+    Telegram {
+        #[command(subcommand)]
+        command: telegram::TelegramCommand,
     },
     /// A consistent, integrity-checked copy of the SQLite database, taken while `serve` runs
     /// (exit 2 on PostgreSQL: use pg_dump or PITR).
@@ -209,6 +215,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => return app::serve(config).await,
         Command::Notify => return app::notify(config).await,
         Command::Backup(args) => return backup::run(&config, &args, cli.json).await,
+        Command::Telegram { command } => return telegram::run(&config, &command, cli.json).await,
         _ => {}
     }
     let store = app::open_store(&config).await?;
@@ -243,8 +250,11 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
         | Command::Console { .. }
         | Command::Journal {
             command: JournalCommand::Replay(_),
-        } => {
-            bail!("serve, notify, backup, db, console and journal replay are handled apart")
+        }
+        | Command::Telegram { .. } => {
+            bail!(
+                "serve, notify, backup, db, console, journal replay and telegram are handled apart"
+            )
         }
         Command::Migrate => Output {
             json: json!({"migrated": true}),

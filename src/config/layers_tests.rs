@@ -146,6 +146,7 @@ fn each_variable_sets_its_key() {
         ("ORDERS_HOOK_NUMBER_PREFIX", "K-"),
         ("ORDERS_HOOK_TIMEZONE", "Asia/Omsk"),
         ("ORDERS_HOOK_ASSEMBLY_MINUTES", "45"),
+        ("ORDERS_HOOK_MAX_LINES", "200"),
         ("ORDERS_HOOK_SQLITE_SYNCHRONOUS", "normal"),
         ("ORDERS_HOOK_GROUP_COMMIT", "off"),
         ("ORDERS_HOOK_GROUP_COMMIT_MAX_EVENTS", "8"),

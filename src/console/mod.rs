@@ -19,8 +19,9 @@
 //! - `print`: an order's picking sheet, A4.
 //! - `story`: an order's whole story (`/orders/{key}`), for the operator or the order's store;
 //! - `replay`: the operator's replay of journaled requests (one, or a search's);
-//! - `journal`, `operator` (outbox, re-queue, stock), `dashboard` and `links`: the operator's
-//!   pages; `chart` draws the dashboard's inline SVG;
+//! - `journal`, `operator` (outbox, re-queue, stock), `dashboard`, `links` and `telegram` (the
+//!   stores' chats and their test notice): the operator's pages; `chart` draws the dashboard's
+//!   inline SVG;
 //! - `words`: every stored value a person reads, in Russian (the spelling in a tooltip).
 
 pub mod assets;
@@ -49,6 +50,7 @@ pub mod session;
 pub mod signin;
 pub mod state;
 pub mod story;
+pub mod telegram;
 pub mod words;
 
 pub use router::router;

@@ -3,7 +3,7 @@
 use super::state::ConsoleState;
 use super::{
     assets, board, dashboard, journal, links, live, numbers, operator, page, picking, print,
-    replay, signin, story,
+    replay, signin, story, telegram,
 };
 use axum::Router;
 use axum::routing::{get, post};
@@ -55,6 +55,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/dashboard", get(dashboard::dashboard))
         .route("/links", get(links::list).post(links::make))
         .route("/links/{id}/revoke", post(links::revoke))
+        .route("/telegram", get(telegram::page))
+        .route("/telegram/{store}/test", post(telegram::test))
         .route("/assets/{name}", get(assets::serve))
         .route("/metrics", get(metrics))
         .fallback(page::not_found)

@@ -1,11 +1,13 @@
 //! What every console handler can reach: the store's console role, the grants, the console's settings, the
-//! routing (store names and zones), the change feed and the shutdown token.
+//! routing (store names and zones), the bot (for a store's test notice), the change feed and the
+//! shutdown token.
 
 use super::changes::Changes;
 use super::grant::Grants;
 pub use crate::access::ConsoleSettings;
 use crate::domain::Routing;
 use crate::ingest::Ingest;
+use crate::notify::BotApi;
 use crate::store::ConsoleStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +23,9 @@ pub struct ConsoleState {
     pub grants: Arc<Grants>,
     pub settings: Arc<ConsoleSettings>,
     pub routing: Arc<Routing>,
+    /// The configured bot, for `/telegram`'s test notices; `None` without a bot token. Its
+    /// token stays inside the client.
+    pub telegram: Option<Arc<BotApi>>,
     pub changes: Changes,
     /// `/metrics` needs the request deadline for its database gauges.
     pub deadline: Duration,
@@ -44,10 +49,17 @@ impl ConsoleState {
             grants: Arc::new(Grants::new(&settings.grants)),
             settings: Arc::new(settings.clone()),
             routing: Arc::new(routing.clone()),
+            telegram: None,
             changes,
             deadline,
             shutdown,
         }
+    }
+
+    /// With the bot's client, for the operator's test of a store's chats.
+    pub fn with_telegram(mut self, telegram: Option<BotApi>) -> Self {
+        self.telegram = telegram.map(Arc::new);
+        self
     }
 
     /// The zone the store's staff read times in: the store's own, or the chain's.

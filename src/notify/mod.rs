@@ -6,12 +6,14 @@
 //! - `telegram`: the Bot API client and the reading of Telegram's answers.
 //! - `retry`: the pure rule from an answer to "sent", "retry at" or "failed".
 //! - `clock`: the time the worker decides by (a manual clock in tests).
+//! - `setup`: the operator's checks of a store's chats (the chats the bot is in, a test notice).
 //!
 //! The rules that hold across workers (per-chat order, leases, Telegram's rate limits) live in
 //! the store's claim (`store::delivery`), because only the database sees every worker.
 
 pub mod clock;
 pub mod retry;
+pub mod setup;
 pub mod telegram;
 pub mod worker;
 

@@ -54,7 +54,7 @@ impl RetryPolicy {
                     at: now,
                 };
             }
-            SendOutcome::Rejected { description } => {
+            SendOutcome::Rejected { description, .. } => {
                 return Settlement::Failed {
                     error: description.clone(),
                     maybe_sent: false,
@@ -149,6 +149,7 @@ mod tests {
     fn a_refusal_is_parked_at_once_with_telegrams_words() {
         let now = Utc::now();
         let outcome = SendOutcome::Rejected {
+            status: 400,
             description: "Bad Request: chat not found".into(),
         };
         assert_eq!(

@@ -24,8 +24,9 @@ pub enum SendOutcome {
     /// The request may have reached Telegram and nothing says what became of it (see
     /// `Reached::may_have_delivered`): worth another try, but the chat may already show it.
     InDoubt { error: String },
-    /// Refused for good (400 chat not found, 403 bot was kicked): retrying cannot help.
-    Rejected { description: String },
+    /// Refused for good (400 chat not found, 403 bot was kicked): retrying cannot help. The
+    /// status tells a missing chat (400) from a bot shut out of it (403).
+    Rejected { status: u16, description: String },
     /// The group became a supergroup with a new id; the message belongs there now.
     ChatMoved { to: String, description: String },
 }
@@ -74,34 +75,43 @@ impl BotApi {
         }
     }
 
+    /// Calls another Bot API `method` (the setup commands' reads): Telegram's status and body,
+    /// or why no answer came, without the token.
+    pub(super) async fn call(
+        &self,
+        method: &str,
+        body: &serde_json::Value,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let url = format!("{}/bot{}/{method}", self.base, self.token.expose());
+        let failed = |error: reqwest::Error| self.scrub(failure_text(error));
+        let response = self
+            .http
+            .post(url)
+            .json(body)
+            .send()
+            .await
+            .map_err(failed)?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(failed)?;
+        Ok((status, bytes.to_vec()))
+    }
+
     fn transport_failure(&self, reached: Reached, error: reqwest::Error) -> SendOutcome {
-        let kind = if error.is_timeout() {
-            "timed out"
-        } else if error.is_connect() {
-            "cannot connect"
-        } else {
-            "request failed"
-        };
-        let error = error.without_url();
-        let mut text = format!("Telegram {kind}: {error}");
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            text.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        self.scrubbed(reached.not_sent(text))
+        self.scrubbed(reached.not_sent(failure_text(error)))
     }
 
     /// Belt and braces: whatever text came back, the token is not in it.
-    fn scrubbed(&self, outcome: SendOutcome) -> SendOutcome {
+    fn scrub(&self, text: String) -> String {
         let token = self.token.expose();
-        let scrub = |text: String| {
-            if token.is_empty() {
-                text
-            } else {
-                text.replace(token, "***")
-            }
-        };
+        if token.is_empty() {
+            text
+        } else {
+            text.replace(token, "***")
+        }
+    }
+
+    fn scrubbed(&self, outcome: SendOutcome) -> SendOutcome {
+        let scrub = |text: String| self.scrub(text);
         match outcome {
             SendOutcome::TooManyRequests {
                 retry_after,
@@ -116,7 +126,11 @@ impl BotApi {
             SendOutcome::InDoubt { error } => SendOutcome::InDoubt {
                 error: scrub(error),
             },
-            SendOutcome::Rejected { description } => SendOutcome::Rejected {
+            SendOutcome::Rejected {
+                status,
+                description,
+            } => SendOutcome::Rejected {
+                status,
                 description: scrub(description),
             },
             SendOutcome::ChatMoved { to, description } => SendOutcome::ChatMoved {
@@ -126,6 +140,25 @@ impl BotApi {
             sent @ SendOutcome::Sent { .. } => sent,
         }
     }
+}
+
+/// A failed request in words: what kind of failure and its causes, without the URL.
+fn failure_text(error: reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    let error = error.without_url();
+    let mut text = format!("Telegram {kind}: {error}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// How far a `sendMessage` that did not end in "ok" got. This alone tells whether the chat may
@@ -236,7 +269,10 @@ pub fn classify(status: u16, body: &[u8]) -> SendOutcome {
                 to: new_chat.to_string(),
                 description,
             },
-            None => SendOutcome::Rejected { description },
+            None => SendOutcome::Rejected {
+                status,
+                description,
+            },
         },
         _ => Reached::Status(status).not_sent(format!("Telegram answered {status}: {description}")),
     }

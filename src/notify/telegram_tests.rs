@@ -35,11 +35,15 @@ fn a_missing_chat_or_a_kicked_bot_is_final() {
     assert_eq!(
         classify(400, body),
         SendOutcome::Rejected {
+            status: 400,
             description: "Bad Request: chat not found".into()
         }
     );
     let body = br#"{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the group chat"}"#;
-    assert!(matches!(classify(403, body), SendOutcome::Rejected { .. }));
+    assert!(matches!(
+        classify(403, body),
+        SendOutcome::Rejected { status: 403, .. }
+    ));
 }
 
 #[test]

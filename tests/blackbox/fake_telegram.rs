@@ -1,5 +1,7 @@
 //! A fake Telegram Bot API on loopback: it records every `sendMessage` and answers as scripted
-//! per chat (429 with `retry_after`, 5xx, a hang past the client's timeout, a refusal), else ok.
+//! per chat (429 with `retry_after`, 5xx, a hang past the client's timeout, a refusal), else ok;
+//! `getUpdates` serves canned updates (or 409 as with a webhook set) and records each call's
+//! parameters, so a test can tell whether anything was acknowledged.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -31,6 +33,24 @@ pub enum Reply {
     },
 }
 
+impl Reply {
+    /// 403: the bot was removed from the group.
+    pub fn kicked() -> Reply {
+        Reply::Refuse {
+            code: 403,
+            description: "Forbidden: bot was kicked from the group chat",
+        }
+    }
+
+    /// 400: a wrong id, or a group the bot is not in.
+    pub fn chat_not_found() -> Reply {
+        Reply::Refuse {
+            code: 400,
+            description: "Bad Request: chat not found",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Call {
     pub chat: String,
@@ -44,6 +64,12 @@ struct Recorded {
     calls: Vec<Call>,
     scripts: HashMap<String, VecDeque<Reply>>,
     next_message_id: i64,
+    /// What `getUpdates` returns in `result`, every time (nothing here is ever acknowledged).
+    updates: Vec<Value>,
+    /// Answer `getUpdates` 409, as Telegram does while a webhook is set.
+    webhook_set: bool,
+    /// The parameters of every `getUpdates` call.
+    update_calls: Vec<Value>,
 }
 
 #[derive(Clone)]
@@ -57,6 +83,7 @@ impl FakeTelegram {
         let recorded = Arc::new(Mutex::new(Recorded::default()));
         let router = axum::Router::new()
             .route("/{bot}/sendMessage", axum::routing::post(send_message))
+            .route("/{bot}/getUpdates", axum::routing::post(get_updates))
             .with_state(recorded.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -74,6 +101,25 @@ impl FakeTelegram {
             .entry(chat.to_owned())
             .or_default()
             .extend(replies);
+    }
+
+    /// The updates every `getUpdates` returns.
+    pub fn set_updates(&self, updates: Vec<Value>) {
+        self.recorded.lock().expect("fake state").updates = updates;
+    }
+
+    /// From now on `getUpdates` answers 409, as with a webhook set on the bot.
+    pub fn set_webhook(&self) {
+        self.recorded.lock().expect("fake state").webhook_set = true;
+    }
+
+    /// The parameters each `getUpdates` call sent.
+    pub fn update_calls(&self) -> Vec<Value> {
+        self.recorded
+            .lock()
+            .expect("fake state")
+            .update_calls
+            .clone()
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -169,6 +215,28 @@ async fn send_message(
         )
             .into_response(),
     }
+}
+
+async fn get_updates(
+    State(recorded): State<Arc<Mutex<Recorded>>>,
+    Path(bot): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    if bot != format!("bot{BOT_TOKEN}") {
+        let answer = json!({"ok": false, "error_code": 404, "description": "Not Found"});
+        return (StatusCode::NOT_FOUND, Json(answer)).into_response();
+    }
+    let mut recorded = recorded.lock().expect("fake state");
+    recorded.update_calls.push(body);
+    if recorded.webhook_set {
+        let answer = json!({
+            "ok": false, "error_code": 409,
+            "description": "Conflict: can't use getUpdates method while webhook is active; \
+                            use deleteWebhook to delete the webhook first"
+        });
+        return (StatusCode::CONFLICT, Json(answer)).into_response();
+    }
+    Json(json!({"ok": true, "result": recorded.updates})).into_response()
 }
 
 fn ok(message_id: i64, chat: &str) -> Response {

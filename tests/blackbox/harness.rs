@@ -209,11 +209,17 @@ impl TestApp {
 
     /// Runs the real binary against this app's database and configuration.
     pub fn cli_raw(&self, args: &[&str]) -> std::process::Output {
+        self.cli_raw_with(args, &[])
+    }
+
+    /// Runs the real binary with `vars` set besides (a bot token, the fake Bot API's address).
+    pub fn cli_raw_with(&self, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_orders-hook"))
             .args(args)
             .env("ORDERS_HOOK_DATABASE_URL", &self.database_url)
             .env("ORDERS_HOOK_CONFIG", &self.config_path)
             .env("RUST_LOG", "warn")
+            .envs(vars.iter().copied())
             .output()
             .expect("run orders-hook")
     }

@@ -34,3 +34,4 @@ mod observability;
 mod operator_cli;
 mod replay;
 mod simulate;
+mod telegram_setup;
