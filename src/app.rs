@@ -5,8 +5,9 @@
 use crate::config::Config;
 use crate::console::{self, ConsoleState, changes::Changes};
 use crate::housekeeping::Housekeeper;
-use crate::http::{self, AppState, auth::TokenSet};
+use crate::http::{self, AppState};
 use crate::notify::{BotApi, SystemClock, Worker};
+use crate::reload::{Reloadable, Reloader};
 use crate::store::{self, Store};
 use anyhow::Context as _;
 use std::net::SocketAddr;
@@ -21,6 +22,8 @@ pub struct Running {
     pub console_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     pub shutdown: CancellationToken,
+    /// Applies a new configuration's tokens and stores (SIGHUP; tests call it directly).
+    pub reloader: Arc<Reloader>,
     task: tokio::task::JoinHandle<()>,
     console: Option<tokio::task::JoinHandle<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
@@ -82,10 +85,18 @@ pub async fn start(
         tokio::spawn(async move { housekeeper.run(shutdown).await })
     };
     let (changes, _listening) = change_feed(config, &store, shutdown.clone());
+    let live = Reloadable::new(config);
     let (console_addr, console) = match &config.console.listen {
         Some(listen) => {
-            let (addr, task) =
-                start_console(config, listen, &store, changes.clone(), shutdown.clone()).await?;
+            let (addr, task) = start_console(
+                config,
+                listen,
+                &store,
+                &live,
+                changes.clone(),
+                shutdown.clone(),
+            )
+            .await?;
             (Some(addr), Some(task))
         }
         None => {
@@ -100,8 +111,8 @@ pub async fn start(
         ingest: store.clone(),
         group,
         changes,
-        rules: Arc::new(config.rules.clone()),
-        tokens: Arc::new(TokenSet::new(&config.client_tokens)),
+        rules: live.rules.clone(),
+        tokens: live.tokens.clone(),
         deadline: config.request_deadline,
         read_timeout: config.server.read_timeout,
         outbox_committed,
@@ -121,11 +132,14 @@ pub async fn start(
         database = %config.database_url,
         "orders-hook is serving"
     );
+    let sessions: Arc<dyn store::ConsoleAccess> = store.clone();
+    let reloader = Arc::new(Reloader::new(config, live, sessions));
     Ok(Running {
         addr,
         console_addr,
         store,
         shutdown,
+        reloader,
         task,
         console,
         worker,
@@ -167,6 +181,7 @@ async fn start_console(
     config: &Config,
     listen: &str,
     store: &Arc<dyn Store>,
+    live: &Reloadable,
     changes: Changes,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
@@ -177,12 +192,13 @@ async fn start_console(
     let state = ConsoleState::new(
         store.clone(),
         &config.console,
-        &config.rules.routing,
+        live.grants.clone(),
+        live.routing.clone(),
         changes,
         config.request_deadline,
         shutdown.clone(),
     );
-    if state.grants.is_empty() {
+    if state.grants.get().is_empty() {
         tracing::warn!(
             "no console tokens (ORDERS_HOOK_CONSOLE_TOKENS_FILE): only a store's one-time link \
              signs anybody in"
@@ -287,14 +303,26 @@ pub async fn notify(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `orders-hook serve`: binds the configured address and stops on SIGTERM or Ctrl-C.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+/// `orders-hook serve`: binds the configured address, reloads the configuration (read again from
+/// `file`, as at start) on SIGHUP, and stops on SIGTERM or Ctrl-C.
+pub async fn serve(config: Config, file: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     config.require_client_tokens()?;
+    // Before anything serves: a SIGHUP that found no handler would end the process.
+    #[cfg(unix)]
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("listen for SIGHUP")?;
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("listen on {}", config.listen))?;
     let shutdown = CancellationToken::new();
     let running = start(&config, listener, shutdown.clone()).await?;
+    running.reloader.read_from(file);
+    #[cfg(unix)]
+    tokio::spawn(crate::reload::on_hangup(
+        running.reloader.clone(),
+        hangups,
+        shutdown.clone(),
+    ));
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");

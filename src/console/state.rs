@@ -5,6 +5,7 @@ use super::changes::Changes;
 use super::grant::Grants;
 pub use crate::access::ConsoleSettings;
 use crate::domain::Routing;
+use crate::live::Live;
 use crate::store::ConsoleStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,9 +15,10 @@ use std::time::Duration;
 pub struct ConsoleState {
     /// The console's role of the store: its reads, sign-ins and actions only.
     pub store: Arc<dyn ConsoleStore>,
-    pub grants: Arc<Grants>,
+    /// Replaced whole by a reload (`crate::reload`), as is the routing.
+    pub grants: Live<Grants>,
     pub settings: Arc<ConsoleSettings>,
-    pub routing: Arc<Routing>,
+    pub routing: Live<Routing>,
     pub changes: Changes,
     /// `/metrics` needs the request deadline for its database gauges.
     pub deadline: Duration,
@@ -25,19 +27,21 @@ pub struct ConsoleState {
 }
 
 impl ConsoleState {
+    /// `grants` and `routing` are the reload's (`crate::reload::Reloadable`).
     pub fn new(
         store: Arc<dyn ConsoleStore>,
         settings: &ConsoleSettings,
-        routing: &Routing,
+        grants: Live<Grants>,
+        routing: Live<Routing>,
         changes: Changes,
         deadline: Duration,
         shutdown: tokio_util::sync::CancellationToken,
     ) -> Self {
         ConsoleState {
             store,
-            grants: Arc::new(Grants::new(&settings.grants)),
+            grants,
             settings: Arc::new(settings.clone()),
-            routing: Arc::new(routing.clone()),
+            routing,
             changes,
             deadline,
             shutdown,
@@ -46,15 +50,17 @@ impl ConsoleState {
 
     /// The zone the store's staff read times in: the store's own, or the chain's.
     pub fn zone(&self, store_id: Option<&str>) -> chrono_tz::Tz {
+        let routing = self.routing.get();
         store_id
-            .and_then(|id| self.routing.stores.get(id))
+            .and_then(|id| routing.stores.get(id))
             .and_then(|route| route.timezone)
-            .unwrap_or(self.routing.timezone)
+            .unwrap_or(routing.timezone)
     }
 
     /// A store's name as the routing knows it, or its id.
     pub fn store_name(&self, store_id: &str) -> String {
         self.routing
+            .get()
             .stores
             .get(store_id)
             .and_then(|route| route.name.clone())
@@ -65,6 +71,7 @@ impl ConsoleState {
     pub fn stores(&self) -> Vec<(String, String)> {
         let mut stores: Vec<(String, String)> = self
             .routing
+            .get()
             .stores
             .keys()
             .map(|id| (id.clone(), self.store_name(id)))

@@ -44,7 +44,7 @@ pub async fn receive(
     body: axum::body::Body,
 ) -> Response {
     let started = Instant::now();
-    if !state.tokens.admits(&headers) {
+    if !state.tokens.get().admits(&headers) {
         // Nothing else is done for a stranger: no journal row, no parsing.
         metrics::counter!(names::FORBIDDEN).increment(1);
         tracing::warn!(
@@ -157,10 +157,12 @@ fn panicked(state: &AppState, seen: &Request, panic: &(dyn std::any::Any + Send)
 }
 
 async fn handle(state: &AppState, seen: &mut Request, body: &[u8]) -> Response {
+    // Taken once: a reload during the request does not change its routing halfway.
+    let rules = state.rules.get();
     match ingest::event(
         &*state.ingest,
         state.group.as_ref(),
-        &state.rules,
+        &rules,
         seen,
         body,
     )
@@ -252,7 +254,7 @@ pub async fn wrong_method(
         "method_not_allowed",
         format!("the hook accepts POST only, not {method}"),
     );
-    if !state.tokens.admits(&headers) {
+    if !state.tokens.get().admits(&headers) {
         return error.into_response();
     }
     let seen = Request::new(Instant::now(), request_id(&headers));

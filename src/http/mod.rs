@@ -7,6 +7,7 @@ pub mod health;
 pub mod hook;
 pub mod server;
 
+use crate::live::Live;
 use crate::store::{IngestStore, Rules};
 use auth::TokenSet;
 use axum::Router;
@@ -34,8 +35,10 @@ pub struct AppState {
     pub group: Option<crate::ingest::group::GroupCommit>,
     /// Told of every committed change of an order document, for the console's live boards.
     pub changes: crate::console::changes::Changes,
-    pub rules: Arc<Rules>,
-    pub tokens: Arc<TokenSet>,
+    /// Replaced whole by a reload (`crate::reload`): the stores' routing and pickers.
+    pub rules: Live<Rules>,
+    /// Replaced whole by a reload: the client tokens.
+    pub tokens: Live<TokenSet>,
     pub deadline: Duration,
     /// How long a client may take to send the body (the listener bounds the head).
     pub read_timeout: Duration,

@@ -8,6 +8,7 @@ use crate::harness::{Backend, HOOK, TOKEN, TestApp, fixture, fixture_for};
 use orders_hook::config::Secret;
 use orders_hook::http::auth::TokenSet;
 use orders_hook::http::{AppState, router};
+use orders_hook::live::Live;
 use orders_hook::on_both_backends;
 use orders_hook::protocol::envelope::MAX_LINES;
 use orders_hook::store::Rules;
@@ -532,8 +533,8 @@ async fn a_panic_is_answered_as_json_journaled_and_the_service_goes_on(backend: 
         ingest: Arc::new(PanickingIngest { inner: app.store() }),
         group: None,
         changes: Default::default(),
-        rules: Arc::new(Rules::default()),
-        tokens: Arc::new(TokenSet::new(&[Secret::new(TOKEN)])),
+        rules: Live::new(Rules::default()),
+        tokens: Live::new(TokenSet::new(&[Secret::new(TOKEN)])),
         deadline: Duration::from_secs(4),
         read_timeout: Duration::from_secs(5),
         outbox_committed: Default::default(),
