@@ -62,11 +62,7 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    pub fn new(
-        config: &Config,
-        live: Reloadable,
-        sessions: Arc<dyn ConsoleAccess>,
-    ) -> Reloader {
+    pub fn new(config: &Config, live: Reloadable, sessions: Arc<dyn ConsoleAccess>) -> Reloader {
         Reloader {
             file: OnceLock::new(),
             running: tokio::sync::Mutex::new(config.clone()),

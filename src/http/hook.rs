@@ -159,15 +159,7 @@ fn panicked(state: &AppState, seen: &Request, panic: &(dyn std::any::Any + Send)
 async fn handle(state: &AppState, seen: &mut Request, body: &[u8]) -> Response {
     // Taken once: a reload during the request does not change its routing halfway.
     let rules = state.rules.get();
-    match ingest::event(
-        &*state.ingest,
-        state.group.as_ref(),
-        &rules,
-        seen,
-        body,
-    )
-    .await
-    {
+    match ingest::event(&*state.ingest, state.group.as_ref(), &rules, seen, body).await {
         Ingested::Applied(applied) => answer(state, seen, *applied),
         Ingested::Journaled => {
             count(seen, Outcome::Ignored);
