@@ -32,4 +32,6 @@ mod notify;
 mod notify_worker;
 mod observability;
 mod operator_cli;
+mod reload;
+mod reload_signal;
 mod simulate;
