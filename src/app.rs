@@ -5,9 +5,10 @@
 use crate::config::Config;
 use crate::console::{self, ConsoleState, changes::Changes};
 use crate::housekeeping::Housekeeper;
-use crate::http::{self, AppState, auth::TokenSet};
+use crate::http::{self, AppState};
 use crate::ingest::Ingest;
 use crate::notify::{BotApi, SystemClock, Worker};
+use crate::reload::{Reloadable, Reloader};
 use crate::store::{self, Store};
 use anyhow::Context as _;
 use std::net::SocketAddr;
@@ -22,6 +23,8 @@ pub struct Running {
     pub console_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     pub shutdown: CancellationToken,
+    /// Applies a new configuration's tokens and stores (SIGHUP; tests call it directly).
+    pub reloader: Arc<Reloader>,
     task: tokio::task::JoinHandle<()>,
     console: Option<tokio::task::JoinHandle<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
@@ -83,11 +86,12 @@ pub async fn start(
         tokio::spawn(async move { housekeeper.run(shutdown).await })
     };
     let (changes, _listening) = change_feed(config, &store, shutdown.clone());
+    let live = Reloadable::new(config);
     // One door for every request: the hook's, and the operator's replays from the console.
     let ingest = Ingest {
         store: store.clone(),
         group: group_commit(config, &store),
-        rules: Arc::new(config.rules.clone()),
+        rules: live.rules.clone(),
         deadline: config.request_deadline,
         outbox_committed,
         changes: changes.clone(),
@@ -100,7 +104,7 @@ pub async fn start(
                 listen,
                 &store,
                 ingest.clone(),
-                changes,
+                &live,
                 shutdown.clone(),
             )
             .await?;
@@ -115,7 +119,7 @@ pub async fn start(
     };
     let state = AppState {
         ingest,
-        tokens: Arc::new(TokenSet::new(&config.client_tokens)),
+        tokens: live.tokens.clone(),
         read_timeout: config.server.read_timeout,
     };
     let router = http::router(state, &config.hook_path);
@@ -132,11 +136,14 @@ pub async fn start(
         database = %config.database_url,
         "orders-hook is serving"
     );
+    let sessions: Arc<dyn store::ConsoleAccess> = store.clone();
+    let reloader = Arc::new(Reloader::new(config, live, sessions));
     Ok(Running {
         addr,
         console_addr,
         store,
         shutdown,
+        reloader,
         task,
         console,
         worker,
@@ -179,7 +186,7 @@ async fn start_console(
     listen: &str,
     store: &Arc<dyn Store>,
     ingest: Ingest,
-    changes: Changes,
+    live: &Reloadable,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(listen).await.with_context(|| {
@@ -190,13 +197,12 @@ async fn start_console(
         store.clone(),
         ingest,
         &config.console,
-        &config.rules.routing,
-        changes,
-        config.request_deadline,
+        live.grants.clone(),
+        live.routing.clone(),
         shutdown.clone(),
     )
     .with_telegram(bot_api(config)?);
-    if state.grants.is_empty() {
+    if state.grants.get().is_empty() {
         tracing::warn!(
             "no console tokens (ORDERS_HOOK_CONSOLE_TOKENS_FILE): only a store's one-time link \
              signs anybody in"
@@ -310,14 +316,26 @@ pub async fn notify(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `orders-hook serve`: binds the configured address and stops on SIGTERM or Ctrl-C.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+/// `orders-hook serve`: binds the configured address, reloads the configuration (read again from
+/// `file`, as at start) on SIGHUP, and stops on SIGTERM or Ctrl-C.
+pub async fn serve(config: Config, file: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     config.require_client_tokens()?;
+    // Before anything serves: a SIGHUP that found no handler would end the process.
+    #[cfg(unix)]
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("listen for SIGHUP")?;
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("listen on {}", config.listen))?;
     let shutdown = CancellationToken::new();
     let running = start(&config, listener, shutdown.clone()).await?;
+    running.reloader.read_from(file);
+    #[cfg(unix)]
+    tokio::spawn(crate::reload::on_hangup(
+        running.reloader.clone(),
+        hangups,
+        shutdown.clone(),
+    ));
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");

@@ -16,7 +16,8 @@
 //! the console's grants into [`access`]'s values, a leaf that `config`, `console` and `http`
 //! share); [`telemetry`] owns logs and metrics, and [`scrape`] the `/metrics` text;
 //! [`housekeeping`] prunes old journal rows and sent notices and keeps
-//! SQLite's log in bounds; [`app`] wires store, router and shutdown; [`cli`] is the operator's
+//! SQLite's log in bounds; [`app`] wires store, router and shutdown, and [`reload`] swaps the
+//! tokens and the stores' routing on SIGHUP (each a [`live`] value the handlers read); [`cli`] is the operator's
 //! command line, and [`backup`] its consistent copy of the SQLite file while it serves;
 //! [`simulate`] plays the marketplace against a deployment, from outside.
 //! `ARCHITECTURE.md` has the one-page map.
@@ -34,9 +35,11 @@ pub mod housekeeping;
 pub mod http;
 pub mod ingest;
 pub mod instance;
+pub mod live;
 pub mod notice;
 pub mod notify;
 pub mod protocol;
+pub mod reload;
 pub mod scrape;
 pub mod simulate;
 pub mod store;

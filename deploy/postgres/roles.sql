@@ -11,8 +11,9 @@
 --                           as it (orders-hook-migrate.service). Nothing else should log in as it.
 --   sbermarket_orders_hook  the service user SberMarketOrdersHook: every `orders-hook serve` /
 --                           `orders-hook notify` instance. SELECT, INSERT, UPDATE on the tables
---                           and USAGE, SELECT on their sequences; DELETE on `journal` and
---                           `outbox` alone, for retention (README, "Retention"). No TRUNCATE, no
+--                           and USAGE, SELECT on their sequences; DELETE on `journal`,
+--                           `outbox`, `console_sessions` and `console_links` alone, for retention
+--                           (README, "Retention"). No TRUNCATE, no
 --                           CREATE, no DDL: it owns nothing, so it can drop or alter nothing.
 --
 -- Passwords are NOT set here (they would land in shell history and logs). Set them separately:
@@ -87,9 +88,10 @@ GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO sbermarket_orders
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO sbermarket_orders_hook;
 
 -- 5. Retention: the service deletes journal rows and sent notices past their keeping time, and
---    may delete from those two tables and no other (orders, history and the stock ledger are
---    business records). Run before `orders-hook migrate`, the tables are not there yet, and
---    migration 0004 makes the same grant.
+--    the console's sessions and one-time links a day past their end, and may delete from those
+--    four tables and no other (orders, history and the stock ledger are business records). Run
+--    before `orders-hook migrate`, the tables are not there yet, and migrations 0004 (journal,
+--    outbox) and 0010 (the console's two) make the same grants.
 
 DO $$
 BEGIN
@@ -98,6 +100,12 @@ BEGIN
     END IF;
     IF to_regclass('public.outbox') IS NOT NULL THEN
         GRANT DELETE ON outbox TO sbermarket_orders_hook;
+    END IF;
+    IF to_regclass('public.console_sessions') IS NOT NULL THEN
+        GRANT DELETE ON console_sessions TO sbermarket_orders_hook;
+    END IF;
+    IF to_regclass('public.console_links') IS NOT NULL THEN
+        GRANT DELETE ON console_links TO sbermarket_orders_hook;
     END IF;
 END
 $$;

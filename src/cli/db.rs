@@ -64,8 +64,9 @@ async fn prune(store: Arc<dyn Store>, settings: HousekeepingSettings) -> anyhow:
     let round = housekeeper.run_once(&CancellationToken::new()).await?;
     let text = if round.held {
         format!(
-            "pruned {} journal row(s) and {} sent notice(s) in {} batch(es) ({kept})",
-            round.journal_rows, round.sent_notices, round.batches
+            "pruned {} journal row(s), {} sent notice(s) and {} console session(s) or link(s) in \
+             {} batch(es) ({kept})",
+            round.journal_rows, round.sent_notices, round.console_rows, round.batches
         )
     } else {
         "another instance holds the retention lease and is pruning now: nothing done".to_owned()
@@ -75,6 +76,7 @@ async fn prune(store: Arc<dyn Store>, settings: HousekeepingSettings) -> anyhow:
             "held": round.held,
             "journalRows": round.journal_rows,
             "sentNotices": round.sent_notices,
+            "consoleRows": round.console_rows,
             "batches": round.batches,
         }),
         text,

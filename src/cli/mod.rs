@@ -212,7 +212,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     telemetry::init_logging(config.log_format);
     match cli.command {
-        Command::Serve => return app::serve(config).await,
+        Command::Serve => return app::serve(config, cli.config.clone()).await,
         Command::Notify => return app::notify(config).await,
         Command::Backup(args) => return backup::run(&config, &args, cli.json).await,
         Command::Telegram { command } => return telegram::run(&config, &command, cli.json).await,

@@ -77,7 +77,7 @@ fn door(store: &Arc<dyn Store>, config: &Config) -> Ingest {
     Ingest {
         store: store.clone(),
         group: None,
-        rules: Arc::new(config.rules.clone()),
+        rules: crate::live::Live::new(config.rules.clone()),
         deadline: config.request_deadline,
         outbox_committed: Default::default(),
         changes: Changes::default(),

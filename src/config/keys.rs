@@ -78,6 +78,15 @@ macro_rules! keys {
             }
         }
 
+        impl Values {
+            /// The keys whose values differ between `self` and `other` (`stores` is not a key).
+            pub fn changed(&self, other: &Values) -> Vec<&'static str> {
+                let mut changed = Vec::new();
+                $(if self.$key != other.$key { changed.push(stringify!($key)); })*
+                changed
+            }
+        }
+
         /// Every key a variable may set.
         pub(super) const KEYS: &[&str] = &[$(stringify!($key)),*];
     };

@@ -10,6 +10,7 @@
 mod defaults;
 mod error;
 mod keys;
+mod reloadable;
 mod secret;
 mod validate;
 
@@ -21,6 +22,7 @@ mod tests;
 /// The secrets' type lives in the leaf `access`; named here too, beside the `Config` that holds it.
 pub use crate::access::Secret;
 pub use error::ConfigError;
+pub use reloadable::RELOADABLE;
 
 use crate::access::ConsoleSettings;
 use crate::database_url::DatabaseUrl;
@@ -63,6 +65,8 @@ pub struct Config {
     pub console: ConsoleSettings,
     pub store_options: StoreOptions,
     pub rules: Rules,
+    /// The keys' values as the layers gave them, for what a reload changed (`reloadable.rs`).
+    loaded: reloadable::Loaded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

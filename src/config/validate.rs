@@ -20,6 +20,7 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigError> {
+    let loaded = super::reloadable::Loaded::new(values.clone(), &secrets);
     // Taken apart whole: a key added to the list in `keys.rs` does not build until it is used here.
     let Values {
         listen,
@@ -231,6 +232,7 @@ pub(super) fn config(values: Values, secrets: Secrets) -> Result<Config, ConfigE
                 timezone,
             },
         },
+        loaded,
     })
 }
 

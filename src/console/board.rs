@@ -103,6 +103,7 @@ pub fn table_html(
 pub fn configured_pickers(state: &ConsoleState, store_id: &str) -> Vec<String> {
     state
         .routing
+        .get()
         .stores
         .get(store_id)
         .map(|route| route.pickers.clone())

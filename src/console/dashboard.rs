@@ -126,7 +126,7 @@ struct Dashboard {
 
 /// Midnight today in the chain's time zone, as a moment.
 fn midnight(state: &ConsoleState, now: DateTime<Utc>) -> DateTime<Utc> {
-    super::numbers::day_start(state.routing.timezone, now)
+    super::numbers::day_start(state.routing.get().timezone, now)
 }
 
 pub async fn dashboard(State(state): State<ConsoleState>, viewer: Viewer) -> Response {
@@ -181,7 +181,7 @@ pub async fn dashboard(State(state): State<ConsoleState>, viewer: Viewer) -> Res
     );
 
     let slices = buckets(&timings, now, BUCKETS);
-    let tz = state.routing.timezone;
+    let tz = state.routing.get().timezone;
     let labels: Vec<String> = slices
         .iter()
         .enumerate()

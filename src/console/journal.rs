@@ -109,7 +109,7 @@ pub async fn journal(
     if let Err(refused) = viewer.require_operator() {
         return refused.into_response();
     }
-    let tz = state.routing.timezone;
+    let tz = state.routing.get().timezone;
     let (search, error) = match parse_search(&query, tz) {
         Ok(search) => (Some(search), None),
         Err(error) => (None, Some(error)),

@@ -142,7 +142,7 @@ async fn links_page(
         Err(error) => return page::unavailable(&error),
     };
     let now = Utc::now();
-    let tz = state.routing.timezone;
+    let tz = state.routing.get().timezone;
     let stores = state.stores();
     let mut response = page::render(&LinksPage {
         nav: Nav::new(viewer, "Входы магазинов"),
@@ -209,7 +209,7 @@ pub async fn make(
         return refused.into_response();
     }
     let store_id = form.store.trim();
-    if !state.routing.stores.contains_key(store_id) {
+    if !state.routing.get().stores.contains_key(store_id) {
         let error = format!("Магазина «{store_id}» нет в настройках.");
         return links_page(&state, &viewer, None, Some(error)).await;
     }
@@ -245,7 +245,7 @@ pub async fn make(
         qr: qr_svg(&url).unwrap_or_default(),
         url,
         store: state.store_name(store_id),
-        expires_at: when(state.routing.timezone, created.expires_at),
+        expires_at: when(state.routing.get().timezone, created.expires_at),
     };
     links_page(&state, &viewer, Some(fresh), None).await
 }

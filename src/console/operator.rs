@@ -87,7 +87,7 @@ pub async fn outbox(State(state): State<ConsoleState>, viewer: Viewer) -> Respon
     if let Err(refused) = viewer.require_operator() {
         return refused.into_response();
     }
-    let tz = state.routing.timezone;
+    let tz = state.routing.get().timezone;
     let (failed, pending) = match (
         outbox_in(&state, OutboxStatus::Failed).await,
         outbox_in(&state, OutboxStatus::Pending).await,

@@ -78,7 +78,7 @@ pub async fn found(
         skipped: Vec::new(),
         done: Vec::new(),
     };
-    let search = match parse_search(&form.query, state.routing.timezone) {
+    let search = match parse_search(&form.query, state.routing.get().timezone) {
         Ok(search) => search,
         Err(error) => {
             page.error = Some(error);

@@ -1,6 +1,6 @@
 //! The sign-in cookie and who it signs in. The cookie holds 32 random bytes; the database keeps
-//! only their digest, with the role, the display name, the CSRF token and the expiry. Every
-//! POST carries the session's CSRF token in its form.
+//! only their digest, with the role, the display name, the CSRF token, the expiry and what opened
+//! it (a grant's digest or a link). Every POST carries the session's CSRF token in its form.
 
 use super::ConsoleState;
 use super::grant::digest_hex;
@@ -112,13 +112,25 @@ pub fn cookie(
         .build()
 }
 
+/// What opened a session: a line of the tokens file (its grant's digest, so that a reload that
+/// removes the line ends the session) or a one-time link (ended when the link is revoked).
+#[derive(Debug, Clone)]
+pub enum Opened {
+    Grant(String),
+    Link(i64),
+}
+
 /// Opens a session for `role` and returns the cookie that carries it.
 pub async fn open(
     state: &ConsoleState,
     role: &Role,
     name: &str,
-    link_id: Option<i64>,
+    opened: Opened,
 ) -> Result<Cookie<'static>, Response> {
+    let (grant_digest, link_id) = match opened {
+        Opened::Grant(grant) => (Some(grant), None),
+        Opened::Link(id) => (None, Some(id)),
+    };
     let id = secret();
     let now = Utc::now();
     let lasts = chrono::Duration::from_std(state.settings.session).unwrap_or_default();
@@ -128,6 +140,7 @@ pub async fn open(
         name: name.to_owned(),
         csrf: secret(),
         link_id,
+        grant_digest,
         created_at: now,
         expires_at: now + lasts,
     };
@@ -175,6 +188,13 @@ impl FromRequestParts<ConsoleState> for Viewer {
         let Some(role) = Role::from_text(&session.role) else {
             return Err(signed_out());
         };
+        // A grant removed by a reload refuses its sessions at once, before the reload's sweep
+        // has ended them in the database (or should that sweep fail).
+        if let Some(grant) = &session.grant_digest
+            && !state.grants.get().holds(grant, &role)
+        {
+            return Err(signed_out());
+        }
         Ok(Viewer {
             role,
             name: session.name,

@@ -108,9 +108,9 @@ pub async fn submit(
     Form(sent): Form<SignInForm>,
 ) -> Response {
     let admitted = form_matches(&jar, &sent.form)
-        .then(|| state.grants.admit(&sent.token))
+        .then(|| state.grants.get().admit(&sent.token))
         .flatten();
-    let Some((role, name)) = admitted else {
+    let Some(admitted) = admitted else {
         metrics::counter!(names::CONSOLE_SIGNIN_REFUSED).increment(1);
         tracing::warn!("console sign-in refused: unknown token or stale form");
         tokio::time::sleep(REFUSAL_DELAY).await;
@@ -122,7 +122,8 @@ pub async fn submit(
             })
         });
     };
-    signed_in(&state, &role, &name, None).await
+    let opened = session::Opened::Grant(admitted.grant);
+    signed_in(&state, &admitted.role, &admitted.name, opened).await
 }
 
 /// Opens the session and goes home.
@@ -130,9 +131,9 @@ async fn signed_in(
     state: &ConsoleState,
     role: &Role,
     name: &str,
-    link_id: Option<i64>,
+    opened: session::Opened,
 ) -> Response {
-    let session = match session::open(state, role, name, link_id).await {
+    let session = match session::open(state, role, name, opened).await {
         Ok(session) => session,
         Err(response) => return response,
     };
@@ -201,7 +202,7 @@ pub async fn redeem(
         &state,
         &Role::Store(link.store_id),
         &link.name,
-        Some(link.id),
+        session::Opened::Link(link.id),
     )
     .await
 }

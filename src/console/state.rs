@@ -7,6 +7,7 @@ use super::grant::Grants;
 pub use crate::access::ConsoleSettings;
 use crate::domain::Routing;
 use crate::ingest::Ingest;
+use crate::live::Live;
 use crate::notify::BotApi;
 use crate::store::ConsoleStore;
 use std::sync::Arc;
@@ -20,9 +21,10 @@ pub struct ConsoleState {
     /// The hook's door, for the operator's replays: the same sequence (and group commit) the
     /// marketplace's requests go through.
     pub ingest: Ingest,
-    pub grants: Arc<Grants>,
+    /// Replaced whole by a reload (`crate::reload`), as is the routing.
+    pub grants: Live<Grants>,
     pub settings: Arc<ConsoleSettings>,
-    pub routing: Arc<Routing>,
+    pub routing: Live<Routing>,
     /// The configured bot, for `/telegram`'s test notices; `None` without a bot token. Its
     /// token stays inside the client.
     pub telegram: Option<Arc<BotApi>>,
@@ -34,24 +36,26 @@ pub struct ConsoleState {
 }
 
 impl ConsoleState {
+    /// `grants` and `routing` are the reload's (`crate::reload::Reloadable`).
     pub fn new(
         store: Arc<dyn ConsoleStore>,
         ingest: Ingest,
         settings: &ConsoleSettings,
-        routing: &Routing,
-        changes: Changes,
-        deadline: Duration,
+        grants: Live<Grants>,
+        routing: Live<Routing>,
         shutdown: tokio_util::sync::CancellationToken,
     ) -> Self {
         ConsoleState {
+            // The boards hear the same feed the hook publishes on; `/metrics` has the hook's
+            // deadline.
+            changes: ingest.changes.clone(),
+            deadline: ingest.deadline,
             store,
             ingest,
-            grants: Arc::new(Grants::new(&settings.grants)),
+            grants,
             settings: Arc::new(settings.clone()),
-            routing: Arc::new(routing.clone()),
+            routing,
             telegram: None,
-            changes,
-            deadline,
             shutdown,
         }
     }
@@ -64,15 +68,17 @@ impl ConsoleState {
 
     /// The zone the store's staff read times in: the store's own, or the chain's.
     pub fn zone(&self, store_id: Option<&str>) -> chrono_tz::Tz {
+        let routing = self.routing.get();
         store_id
-            .and_then(|id| self.routing.stores.get(id))
+            .and_then(|id| routing.stores.get(id))
             .and_then(|route| route.timezone)
-            .unwrap_or(self.routing.timezone)
+            .unwrap_or(routing.timezone)
     }
 
     /// A store's name as the routing knows it, or its id.
     pub fn store_name(&self, store_id: &str) -> String {
         self.routing
+            .get()
             .stores
             .get(store_id)
             .and_then(|route| route.name.clone())
@@ -83,6 +89,7 @@ impl ConsoleState {
     pub fn stores(&self) -> Vec<(String, String)> {
         let mut stores: Vec<(String, String)> = self
             .routing
+            .get()
             .stores
             .keys()
             .map(|id| (id.clone(), self.store_name(id)))

@@ -210,11 +210,7 @@ fn choose(viewer: &Viewer, key: &str, by_id: &OrderRecord, by_number: &OrderReco
 fn story_page(state: &ConsoleState, viewer: &Viewer, story: Story, catalog: &Catalog) -> StoryPage {
     let doc = &story.record.document;
     let store_id = doc.store_id.as_ref().map(|id| id.as_str().to_owned());
-    let tz = store_id
-        .as_deref()
-        .and_then(|id| state.routing.stores.get(id))
-        .and_then(|route| route.timezone)
-        .unwrap_or(state.routing.timezone);
+    let tz = state.zone(store_id.as_deref());
     let header = &doc.header;
     let window = match (header.delivery_from, header.delivery_to) {
         (Some(from), Some(to)) => format!(

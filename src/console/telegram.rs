@@ -75,7 +75,7 @@ fn page_of(
                 .map(|(_, probes)| probes);
             let chats = match &probes {
                 Some(probes) => probes.iter().cloned().map(checked_line).collect(),
-                None => setup::store_chats(&state.routing, &id)
+                None => setup::store_chats(&state.routing.get(), &id)
                     .unwrap_or_default()
                     .into_iter()
                     .map(chat_line)
@@ -93,7 +93,7 @@ fn page_of(
     page::render(&TelegramPage {
         nav: Nav::new(viewer, "Чаты Telegram"),
         can_send: state.telegram.is_some(),
-        default_chat: state.routing.default_chat.clone(),
+        default_chat: state.routing.get().default_chat.clone(),
         stores,
     })
 }
@@ -127,7 +127,7 @@ pub async fn test(
             Some("/telegram"),
         );
     };
-    let Some(probes) = setup::probe_store(&api, &state.routing, &store).await else {
+    let Some(probes) = setup::probe_store(&api, &state.routing.get(), &store).await else {
         return page::not_found().await;
     };
     let failed = probes.iter().filter(|p| !p.check.delivered()).count();

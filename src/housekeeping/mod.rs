@@ -1,5 +1,6 @@
-//! Housekeeping, off the request path: retention of the journal and of sent notices, and
-//! SQLite's upkeep (a checkpoint that never waits, `PRAGMA optimize`).
+//! Housekeeping, off the request path: retention of the journal, of sent notices and of the
+//! console's spent sessions and links, and SQLite's upkeep (a checkpoint that never waits,
+//! `PRAGMA optimize`).
 //!
 //! Order documents, their history and the stock ledger are business records and are never
 //! pruned; nor is a notice still to send or parked as failed (`store::Prunable` names what may
@@ -20,6 +21,10 @@ pub const TASK: &str = "retention";
 /// How long a round may go without renewing its lease before another instance may take over
 /// (a round renews it after every batch).
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// How long past its end a console session or one-time link is kept: a day in which the
+/// operator can still see a link used or revoked, and a clock a little off changes nothing.
+pub const CONSOLE_MARGIN: chrono::Duration = chrono::Duration::days(1);
 
 /// The first round comes this soon after start (or after `every`, if that is shorter).
 const FIRST_ROUND_AFTER: Duration = Duration::from_secs(30);
@@ -44,6 +49,8 @@ impl HousekeepingSettings {
         match what {
             Prunable::Journal => self.journal_retention,
             Prunable::SentNotices => self.outbox_retention,
+            // Spent sign-ins are worth nothing to keep; only the margin is.
+            Prunable::ConsoleSessions | Prunable::ConsoleLinks => Some(CONSOLE_MARGIN),
         }
     }
 }
@@ -55,6 +62,8 @@ pub struct Round {
     pub held: bool,
     pub journal_rows: u64,
     pub sent_notices: u64,
+    /// The console's sessions and one-time links together.
+    pub console_rows: u64,
     pub batches: u32,
 }
 
@@ -64,6 +73,7 @@ impl Round {
         match what {
             Prunable::Journal => self.journal_rows += rows,
             Prunable::SentNotices => self.sent_notices += rows,
+            Prunable::ConsoleSessions | Prunable::ConsoleLinks => self.console_rows += rows,
         }
     }
 }
@@ -116,10 +126,11 @@ impl Housekeeper {
         pruned?;
         tidied?;
         ended?;
-        if round.journal_rows + round.sent_notices > 0 {
+        if round.journal_rows + round.sent_notices + round.console_rows > 0 {
             tracing::info!(
                 journal_rows = round.journal_rows,
                 sent_notices = round.sent_notices,
+                console_rows = round.console_rows,
                 batches = round.batches,
                 "retention: pruned what aged past its keeping time"
             );

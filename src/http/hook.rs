@@ -30,7 +30,7 @@ pub async fn receive(
     body: axum::body::Body,
 ) -> Response {
     let started = Instant::now();
-    if !state.tokens.admits(&headers) {
+    if !state.tokens.get().admits(&headers) {
         // Nothing else is done for a stranger: no journal row, no parsing.
         metrics::counter!(names::FORBIDDEN).increment(1);
         tracing::warn!(
@@ -124,7 +124,7 @@ pub async fn wrong_method(
         "method_not_allowed",
         format!("the hook accepts POST only, not {method}"),
     );
-    if !state.tokens.admits(&headers) {
+    if !state.tokens.get().admits(&headers) {
         return error.into_response();
     }
     let request = Request::new(Instant::now(), request_id(&headers));

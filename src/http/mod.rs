@@ -7,6 +7,7 @@ pub mod health;
 pub mod hook;
 pub mod server;
 
+use crate::live::Live;
 use auth::TokenSet;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,7 +30,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     /// A request's whole life once it is authenticated (`ingest`): the hook only answers.
     pub ingest: crate::ingest::Ingest,
-    pub tokens: Arc<TokenSet>,
+    /// Replaced whole by a reload (`crate::reload`): the client tokens.
+    pub tokens: Live<TokenSet>,
     /// How long a client may take to send the body (the listener bounds the head).
     pub read_timeout: Duration,
 }

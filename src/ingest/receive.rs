@@ -8,6 +8,7 @@ use super::journal::Request;
 use super::{Applied, apply};
 use crate::console::changes::{Changes, OrderChange};
 use crate::domain::{EventKind, Outcome};
+use crate::live::Live;
 use crate::protocol::reply::Refusal;
 use crate::protocol::{self, Incoming, Label};
 use crate::store::reachability::Reachability;
@@ -26,7 +27,8 @@ pub struct Ingest {
     pub store: Arc<dyn IngestStore>,
     /// The store's group commit writer, when events are batched (SQLite, `group_commit`).
     pub group: Option<GroupCommit>,
-    pub rules: Arc<Rules>,
+    /// Replaced whole by a reload (`crate::reload`): the stores' routing and pickers.
+    pub rules: Live<Rules>,
     pub deadline: Duration,
     /// Woken after a commit that queued notices, so the sender need not poll.
     pub outbox_committed: Arc<Notify>,
@@ -105,7 +107,9 @@ impl Ingest {
 
     async fn handle(&self, request: &mut Request) -> Received {
         let body = request.body.clone().unwrap_or_default();
-        let (event, label) = match protocol::parse_labelled(&body, self.rules.settings.max_lines) {
+        // Taken once: a reload during the request does not change its rules halfway.
+        let rules = self.rules.get();
+        let (event, label) = match protocol::parse_labelled(&body, rules.settings.max_lines) {
             Ok((Incoming::Order(event), label)) => (event, label),
             Ok((Incoming::Other { event_type, .. }, label)) => {
                 request.label = label;
@@ -123,8 +127,8 @@ impl Ingest {
             ..label
         };
         let applied = match &self.group {
-            Some(group) => group.apply(*event, &self.rules, request).await,
-            None => apply(&*self.store, &event, &self.rules, request).await,
+            Some(group) => group.apply(*event, &rules, request).await,
+            None => apply(&*self.store, &event, &rules, request).await,
         };
         match applied {
             Ok(applied) => self.committed(request, applied),

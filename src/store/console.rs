@@ -13,6 +13,9 @@ pub struct NewSession {
     pub name: String,
     pub csrf: String,
     pub link_id: Option<i64>,
+    /// The digest of the console token that opened it (`console::grant::Admitted::grant`);
+    /// `None` for a one-time link's session.
+    pub grant_digest: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -24,6 +27,7 @@ pub struct Session {
     pub name: String,
     pub csrf: String,
     pub expires_at: DateTime<Utc>,
+    pub grant_digest: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -183,22 +183,35 @@ pub const TABLES: [&str; 12] = [
     "picking",
 ];
 
-/// What retention deletes: request logs and delivered notices, never business records (orders,
-/// their history, the stock ledger) and never a notice still to send or parked as failed.
+/// What retention deletes: request logs, delivered notices, and the console's ended sessions
+/// and spent one-time links; never business records (orders, their history, the stock ledger)
+/// and never a notice still to send or parked as failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Prunable {
     Journal,
     SentNotices,
+    /// Sessions run out or ended before the cut-off.
+    ConsoleSessions,
+    /// Links expired, used or revoked before the cut-off, whose sessions are gone by then too
+    /// (a link stays while it can still be revoked to end a session).
+    ConsoleLinks,
 }
 
 impl Prunable {
-    pub const ALL: [Prunable; 2] = [Prunable::Journal, Prunable::SentNotices];
+    pub const ALL: [Prunable; 4] = [
+        Prunable::Journal,
+        Prunable::SentNotices,
+        Prunable::ConsoleSessions,
+        Prunable::ConsoleLinks,
+    ];
 
     /// The table, as the metrics label it.
     pub fn table(self) -> &'static str {
         match self {
             Prunable::Journal => "journal",
             Prunable::SentNotices => "outbox",
+            Prunable::ConsoleSessions => "console_sessions",
+            Prunable::ConsoleLinks => "console_links",
         }
     }
 }

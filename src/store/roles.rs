@@ -153,6 +153,15 @@ pub trait ConsoleAccess: Send + Sync {
 
     async fn end_session(&self, id_digest: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 
+    /// Ends, in one transaction, every open session whose grant (token digest and role) is not
+    /// among `kept`: a reload removed its line. Sessions of one-time links have no grant and
+    /// stay. Returns how many ended.
+    async fn end_sessions_of_removed_grants(
+        &self,
+        kept: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// Uses a link up: the link, if it was unused, unrevoked and unexpired at `now`.
     async fn redeem_link(
         &self,

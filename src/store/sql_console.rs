@@ -14,15 +14,16 @@ on_either_database! {
     impl ConsoleAccess for SqlStore<DB> {
         async fn open_session(&self, session: &NewSession) -> Result<(), StoreError> {
             sqlx::query(
-                "INSERT INTO console_sessions (id_digest, role, name, csrf, link_id, created_at,
-                                               expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO console_sessions (id_digest, role, name, csrf, link_id, grant_digest,
+                                               created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(session.id_digest.as_str())
             .bind(session.role.as_str())
             .bind(session.name.as_str())
             .bind(session.csrf.as_str())
             .bind(session.link_id)
+            .bind(session.grant_digest.as_deref())
             .bind(session.created_at)
             .bind(session.expires_at)
             .execute(&self.pool)
@@ -36,7 +37,7 @@ on_either_database! {
             now: DateTime<Utc>,
         ) -> Result<Option<Session>, StoreError> {
             Ok(sqlx::query_as::<_, Session>(
-                "SELECT role, name, csrf, expires_at FROM console_sessions
+                "SELECT role, name, csrf, expires_at, grant_digest FROM console_sessions
                  WHERE id_digest = $1 AND ended_at IS NULL AND expires_at > $2",
             )
             .bind(id_digest)
@@ -55,6 +56,37 @@ on_either_database! {
             .execute(&self.pool)
             .await?;
             Ok(())
+        }
+
+        async fn end_sessions_of_removed_grants(
+            &self,
+            kept: &[(String, String)],
+            now: DateTime<Utc>,
+        ) -> Result<u64, StoreError> {
+            // The grants in use are few (a line of the tokens file each): read them, and end
+            // those gone one by one, all in one transaction.
+            let mut tx = DB::begin_write(&self.pool).await?;
+            let in_use: Vec<(String, String)> = sqlx::query_as(
+                "SELECT DISTINCT grant_digest, role FROM console_sessions
+                 WHERE grant_digest IS NOT NULL AND ended_at IS NULL",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut ended = 0;
+            for (grant, role) in in_use.iter().filter(|used| !kept.contains(used)) {
+                let done = sqlx::query(
+                    "UPDATE console_sessions SET ended_at = $3
+                     WHERE grant_digest = $1 AND role = $2 AND ended_at IS NULL",
+                )
+                .bind(grant.as_str())
+                .bind(role.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                ended += DB::rows_affected(&done);
+            }
+            tx.commit().await?;
+            Ok(ended)
         }
 
         async fn redeem_link(

@@ -1,6 +1,6 @@
 //! Housekeeping on either database, one statement text for both: the lease that keeps it to
-//! one instance at a time, and pruning by age in small batches. The indexes of migration 0004
-//! let a batch find its rows without scanning the table.
+//! one instance at a time, and pruning by age in small batches. The indexes of migrations 0004
+//! and 0010 let a batch find its rows without scanning the table.
 
 use super::records::{DatabaseSize, Prunable};
 use super::sql::SqlStore;
@@ -27,6 +27,22 @@ const PRUNE_JOURNAL: &str = "
 const PRUNE_SENT_NOTICES: &str = "
     DELETE FROM outbox WHERE id IN (
         SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 ORDER BY sent_at LIMIT $2)";
+
+/// Sessions that ran out or were ended (signed out, link revoked, token removed) before $1.
+const PRUNE_CONSOLE_SESSIONS: &str = "
+    DELETE FROM console_sessions WHERE id_digest IN (
+        SELECT id_digest FROM console_sessions WHERE expires_at < $1 OR ended_at < $1
+        ORDER BY expires_at LIMIT $2)";
+
+/// Links spent before $1 (expired, used or revoked), unless a session they opened is still good
+/// past it: the operator's revoke is how such a session is ended.
+const PRUNE_CONSOLE_LINKS: &str = "
+    DELETE FROM console_links WHERE id IN (
+        SELECT l.id FROM console_links l
+        WHERE (l.expires_at < $1 OR l.used_at < $1 OR l.revoked_at < $1)
+          AND NOT EXISTS (SELECT 1 FROM console_sessions s
+                          WHERE s.link_id = l.id AND s.ended_at IS NULL AND s.expires_at >= $1)
+        ORDER BY l.id LIMIT $2)";
 
 on_either_database! {
     #[async_trait]
@@ -72,6 +88,8 @@ on_either_database! {
             let statement = match what {
                 Prunable::Journal => PRUNE_JOURNAL,
                 Prunable::SentNotices => PRUNE_SENT_NOTICES,
+                Prunable::ConsoleSessions => PRUNE_CONSOLE_SESSIONS,
+                Prunable::ConsoleLinks => PRUNE_CONSOLE_LINKS,
             };
             let done = sqlx::query(statement)
                 .bind(before)

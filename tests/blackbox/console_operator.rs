@@ -176,6 +176,7 @@ async fn operator_pages_send_a_signed_out_browser_to_sign_in(backend: Backend) {
             name: "Дежурный оператор".into(),
             csrf: "c".repeat(64),
             link_id: None,
+            grant_digest: None,
             created_at: now - chrono::Duration::hours(13),
             expires_at: now - chrono::Duration::seconds(1),
         })

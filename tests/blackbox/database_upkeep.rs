@@ -93,11 +93,13 @@ async fn db_prune_deletes_what_aged_past_its_keeping_time_and_vacuum_gives_the_r
             .expect("an old journal row");
     }
     let pruned = app.cli(&["db", "prune"]);
-    // 450 rows at 200 a batch: 200, 200, 50; then one empty look at the sent notices.
+    // 450 rows at 200 a batch: 200, 200, 50; then one empty look each at the sent notices,
+    // the console's sessions and its links.
     assert_eq!(pruned["held"], true, "{pruned}");
     assert_eq!(pruned["journalRows"], 450, "{pruned}");
     assert_eq!(pruned["sentNotices"], 0, "{pruned}");
-    assert_eq!(pruned["batches"], 4, "{pruned}");
+    assert_eq!(pruned["consoleRows"], 0, "{pruned}");
+    assert_eq!(pruned["batches"], 6, "{pruned}");
     let kept = app.journal(None);
     assert_eq!(kept.len(), 3, "this week's requests stay: {kept:?}");
     assert_eq!(rows_of(&app.cli(&["db", "stats"]), "orders"), 3);

@@ -147,6 +147,17 @@ impl TestApp {
         app
     }
 
+    /// Reloads the running service as SIGHUP does, from this app's file and variables (with
+    /// `vars` added): what `Reloader::reload` did.
+    pub async fn reload(&mut self, vars: &[(&str, &str)]) -> orders_hook::reload::Reloaded {
+        for (name, value) in vars {
+            self.env.insert(name.to_string(), value.to_string());
+        }
+        let newer = Config::load_with(Some(&self.config_path), &|name| self.env.get(name).cloned());
+        let running = self.running.as_ref().expect("running service");
+        running.reloader.reload(newer).await
+    }
+
     /// Stops the service and starts it again on the same database, with `vars` added.
     pub async fn restart_with(&mut self, vars: &[(&str, &str)]) {
         if let Some(running) = self.running.take() {

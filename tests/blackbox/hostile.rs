@@ -9,6 +9,7 @@ use orders_hook::config::Secret;
 use orders_hook::http::auth::TokenSet;
 use orders_hook::http::{AppState, router};
 use orders_hook::ingest::Ingest;
+use orders_hook::live::Live;
 use orders_hook::on_both_backends;
 use orders_hook::protocol::envelope::MAX_LINES;
 use orders_hook::store::Rules;
@@ -533,13 +534,13 @@ async fn a_panic_is_answered_as_json_journaled_and_the_service_goes_on(backend: 
         ingest: Ingest {
             store: Arc::new(PanickingIngest { inner: app.store() }),
             group: None,
-            rules: Arc::new(Rules::default()),
+            rules: Live::new(Rules::default()),
             deadline: Duration::from_secs(4),
             outbox_committed: Default::default(),
             changes: Default::default(),
             database: Default::default(),
         },
-        tokens: Arc::new(TokenSet::new(&[Secret::new(TOKEN)])),
+        tokens: Live::new(TokenSet::new(&[Secret::new(TOKEN)])),
         read_timeout: Duration::from_secs(5),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

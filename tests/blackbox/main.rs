@@ -32,6 +32,8 @@ mod notify;
 mod notify_worker;
 mod observability;
 mod operator_cli;
+mod reload;
+mod reload_signal;
 mod replay;
 mod simulate;
 mod telegram_setup;

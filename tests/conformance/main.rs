@@ -10,6 +10,7 @@ mod support;
 mod board;
 mod catalog;
 mod concurrency;
+mod console_sessions;
 mod delivery;
 mod group_commit;
 mod lifecycle;

@@ -20,6 +20,7 @@ mod marketplace;
 mod orders;
 mod pool;
 mod privileges;
+mod reload;
 
 use fake_telegram::{FakeTelegram, Reply};
 use marketplace::{Marketplace, Tally};

@@ -70,6 +70,19 @@ impl Marketplace {
         }
     }
 
+    /// Sends one event once with `token`: the status nginx answered, 0 for none.
+    pub async fn post_once(&self, token: &str, body: &Value) -> u16 {
+        self.client
+            .post(&self.url)
+            .header("Client-token", token)
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map(|response| response.status().as_u16())
+            .unwrap_or(0)
+    }
+
     /// Sends one event until it is answered 200; the answer's body, or `None` if it never was.
     pub async fn deliver(&self, body: &Value, tally: &Tally) -> Option<String> {
         let text = body.to_string();

@@ -185,6 +185,8 @@ pub struct Pool {
     instances: Vec<Instance>,
     env: Vec<(String, String)>,
     client: reqwest::Client,
+    /// `ORDERS_HOOK_CLIENT_TOKENS_FILE` of every instance, read again on SIGHUP.
+    client_tokens_file: PathBuf,
 }
 
 impl Pool {
@@ -223,6 +225,8 @@ impl Pool {
     ) -> Pool {
         let config = dir.join("orders-hook.toml");
         std::fs::write(&config, routing).unwrap();
+        let client_tokens_file = dir.join("client-tokens");
+        std::fs::write(&client_tokens_file, "# read again on SIGHUP\n").unwrap();
         let console_tokens = dir.join("console-tokens");
         std::fs::write(
             &console_tokens,
@@ -241,6 +245,10 @@ impl Pool {
             (
                 "ORDERS_HOOK_CLIENT_TOKENS".to_owned(),
                 CLIENT_TOKEN.to_owned(),
+            ),
+            (
+                "ORDERS_HOOK_CLIENT_TOKENS_FILE".to_owned(),
+                client_tokens_file.display().to_string(),
             ),
             (
                 "ORDERS_HOOK_TELEGRAM_API_URL".to_owned(),
@@ -285,6 +293,7 @@ impl Pool {
                 .collect(),
             env,
             client: reqwest::Client::new(),
+            client_tokens_file,
         };
         for n in 0..instances {
             pool.spawn(n);
@@ -360,6 +369,22 @@ impl Pool {
                 instance.port,
                 self.log_tails()
             );
+        }
+    }
+
+    /// The client tokens file every instance reads (beside `ORDERS_HOOK_CLIENT_TOKENS`).
+    pub fn client_tokens_file(&self) -> &Path {
+        &self.client_tokens_file
+    }
+
+    /// SIGHUP to every instance, as `systemctl reload orders-hook@N` sends each unit.
+    pub fn hang_up_all(&self) {
+        for child in self.instances.iter().filter_map(|i| i.child.as_ref()) {
+            let sent = Command::new("kill")
+                .args(["-HUP", &child.id().to_string()])
+                .status()
+                .expect("run kill");
+            assert!(sent.success(), "kill -HUP {}", child.id());
         }
     }
 

@@ -1,5 +1,6 @@
 //! The service role's privileges as `deploy/postgres/roles.sql` and the migrations leave them:
-//! retention may delete journal rows and sent notices, and nothing else may be deleted.
+//! retention may delete journal rows, sent notices and the console's spent sessions and links,
+//! and nothing else may be deleted.
 
 use crate::pool::{CLUSTER_IN_USE, Cluster, SERVICE_ROLE, as_role};
 use orders_hook::store::TABLES;
@@ -27,12 +28,14 @@ async fn the_service_role_may_delete_what_retention_prunes_and_nothing_else() {
         return;
     };
     let _alone = CLUSTER_IN_USE.lock().await;
-    // roles.sql first, then the owner's migration: the grant comes with migration 0004.
+    // roles.sql first, then the owner's migration: the grants come with migrations 0004 and
+    // 0010.
     let database = cluster.prepare_database().await;
     let admin = cluster.admin(&database).await;
+    let pruned = ["journal", "outbox", "console_sessions", "console_links"];
     let expected: Vec<(&str, bool, bool)> = TABLES
         .iter()
-        .map(|&table| (table, table == "journal" || table == "outbox", false))
+        .map(|&table| (table, pruned.contains(&table), false))
         .collect();
     assert_eq!(deletable(&admin).await, expected);
     // roles.sql again, after the migration (as an upgrade runs it): the same, and no more.
@@ -68,5 +71,6 @@ async fn the_service_role_may_delete_what_retention_prunes_and_nothing_else() {
     );
     let round: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(round["journalRows"], 1, "{round}");
+    assert_eq!(round["consoleRows"], 0, "{round}");
     admin.close().await;
 }
