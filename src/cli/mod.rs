@@ -5,6 +5,7 @@ mod backup;
 mod console;
 mod db;
 mod imports;
+mod journal;
 mod order;
 mod replay;
 mod simulate;
@@ -17,7 +18,7 @@ use imports::{read_catalog_csv, read_stock_csv};
 use crate::app;
 use crate::config::Config;
 use crate::domain::Status;
-use crate::store::{JournalFilter, OrderFilter, OutboxFilter, OutboxStatus, Requeue, Store};
+use crate::store::{OrderFilter, OutboxFilter, OutboxStatus, Requeue, Store};
 use crate::telemetry;
 use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
@@ -78,7 +79,7 @@ pub enum Command {
     /// The journal of every authenticated hook request.
     Journal {
         #[command(subcommand)]
-        command: JournalCommand,
+        command: journal::JournalCommand,
     },
     /// The database: its size, retention and upkeep.
     Db {
@@ -176,22 +177,6 @@ pub enum OutboxCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum JournalCommand {
-    /// Newest first.
-    List {
-        /// Only this order's requests (originalOrderId).
-        #[arg(long)]
-        order: Option<String>,
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-    },
-    /// Put journaled requests through the hook's sequence again, as if the marketplace sent
-    /// them now: one by id, or every row the filters match (the count first; `--dry-run`,
-    /// `--yes`). Answered-200 rows only with `--force`.
-    Replay(replay::ReplayArgs),
-}
-
 /// A failure with its own exit status (other failures exit with 1).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -222,9 +207,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let output = match &cli.command {
         Command::Db { command } => db::execute(command, store, &config).await?,
         Command::Console { command } => console::execute(command, store.as_ref(), &config).await?,
-        Command::Journal {
-            command: JournalCommand::Replay(args),
-        } => replay::execute(args, store, &config).await?,
+        Command::Journal { command } => journal::execute(command, store, &config).await?,
         command => execute(command, store.as_ref()).await?,
     };
     if cli.json {
@@ -248,13 +231,9 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
         | Command::Simulate(_)
         | Command::Db { .. }
         | Command::Console { .. }
-        | Command::Journal {
-            command: JournalCommand::Replay(_),
-        }
+        | Command::Journal { .. }
         | Command::Telegram { .. } => {
-            bail!(
-                "serve, notify, backup, db, console, journal replay and telegram are handled apart"
-            )
+            bail!("serve, notify, backup, db, console, journal and telegram are handled apart")
         }
         Command::Migrate => Output {
             json: json!({"migrated": true}),
@@ -390,35 +369,6 @@ async fn execute(command: &Command, store: &dyn Store) -> anyhow::Result<Output>
             Output {
                 json: json!({"requeued": requeued}),
                 text: format!("{requeued} notice(s) back in the queue"),
-            }
-        }
-        Command::Journal {
-            command: JournalCommand::List { order, limit },
-        } => {
-            let rows = store
-                .journal(&JournalFilter {
-                    order_id: order.clone(),
-                    limit: Some(*limit),
-                })
-                .await?;
-            let text = rows
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{} {:<16} {:<20} {:<11} {} {}",
-                        r.at.format("%Y-%m-%d %H:%M:%S"),
-                        r.event_type.as_deref().unwrap_or("-"),
-                        r.original_order_id.as_deref().unwrap_or("-"),
-                        r.outcome.as_str(),
-                        r.status_code,
-                        r.detail
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            Output {
-                json: serde_json::to_value(&rows)?,
-                text,
             }
         }
     })

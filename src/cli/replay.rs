@@ -102,7 +102,7 @@ fn told(of: i64, received: &Received) -> Value {
     };
     json!({
         "of": of,
-        "outcome": replay::outcome_of(received),
+        "outcome": replay::outcome_of(received).as_str(),
         "status": received.status_code(),
         "number": number,
         "detail": detail,
@@ -175,7 +175,9 @@ pub(super) async fn execute(
     let mut outcomes: BTreeMap<&'static str, usize> = BTreeMap::new();
     for row in rows.iter().filter(|row| plan.to_replay.contains(&row.id)) {
         let received = replay::replay(&ingest, row, &asked_by).await;
-        *outcomes.entry(replay::outcome_of(&received)).or_default() += 1;
+        *outcomes
+            .entry(replay::outcome_of(&received).as_str())
+            .or_default() += 1;
         lines.push(told(row.id, &received));
         bar.inc(1);
         tokio::time::sleep(pause).await;
@@ -207,7 +209,7 @@ fn plan_text(plan: &Plan) -> String {
         plan.to_replay.len()
     );
     for (why, count) in &plan.skipped {
-        text.push_str(&format!("; {count} skipped ({why})"));
+        text.push_str(&format!("; {count} skipped ({})", why.as_str()));
     }
     text
 }
@@ -217,7 +219,11 @@ fn plan_json(plan: &Plan, dry_run: bool, replayed: &[Value]) -> Value {
         "dryRun": dry_run,
         "matched": plan.matched,
         "toReplay": plan.to_replay,
-        "skipped": plan.skipped,
+        "skipped": plan
+            .skipped
+            .iter()
+            .map(|(why, count)| (why.as_str(), *count))
+            .collect::<BTreeMap<_, _>>(),
         "replayed": replayed,
     })
 }

@@ -202,10 +202,7 @@ pub async fn make(
     headers: HeaderMap,
     Form(form): Form<CreateForm>,
 ) -> Response {
-    if let Err(refused) = viewer
-        .require_operator()
-        .and_then(|()| viewer.check_csrf(&form.csrf))
-    {
+    if let Err(refused) = viewer.operator_form(&form.csrf) {
         return refused.into_response();
     }
     let store_id = form.store.trim();
@@ -256,10 +253,7 @@ pub async fn revoke(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if let Err(refused) = viewer
-        .require_operator()
-        .and_then(|()| viewer.check_csrf(&form.csrf))
-    {
+    if let Err(refused) = viewer.operator_form(&form.csrf) {
         return refused.into_response();
     }
     let actor = viewer.actor();

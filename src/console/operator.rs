@@ -110,10 +110,7 @@ pub async fn retry(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if let Err(refused) = viewer
-        .require_operator()
-        .and_then(|()| viewer.check_csrf(&form.csrf))
-    {
+    if let Err(refused) = viewer.operator_form(&form.csrf) {
         return refused.into_response();
     }
     let back = Redirect::to("/outbox").into_response();

@@ -40,10 +40,7 @@ pub async fn choose(
     Path(store_id): Path<String>,
     Form(form): Form<PickerForm>,
 ) -> Response {
-    if let Err(refused) = viewer
-        .require_store(Some(&store_id))
-        .and_then(|()| viewer.check_csrf(&form.csrf))
-    {
+    if let Err(refused) = viewer.store_form(&store_id, &form.csrf) {
         return refused.into_response();
     }
     let back = format!("/stores/{}", super::story::path_segment(&store_id));
@@ -125,10 +122,7 @@ pub async fn act(
     Path((store_id, order, segment)): Path<(String, String, String)>,
     Form(form): Form<TapForm>,
 ) -> Response {
-    if let Err(refused) = viewer
-        .require_store(Some(&store_id))
-        .and_then(|()| viewer.check_csrf(&form.csrf))
-    {
+    if let Err(refused) = viewer.store_form(&store_id, &form.csrf) {
         return refused.into_response();
     }
     let fragment = headers.contains_key("x-console-fragment");

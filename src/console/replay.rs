@@ -5,6 +5,7 @@
 
 use super::ConsoleState;
 use super::journal::{JournalQuery, parse_search};
+use super::operator::ActionForm;
 use super::page::{self, Nav};
 use super::session::Viewer;
 use super::story::path_segment;
@@ -47,24 +48,13 @@ pub struct ReplayForm {
     confirm: String,
 }
 
-fn skipped_words(key: &str) -> &'static str {
-    match key {
-        "no_body" => replay::Skipped::NoBody.words(),
-        "not_a_request" => replay::Skipped::NotARequest.words(),
-        _ => replay::Skipped::AnsweredOk.words(),
-    }
-}
-
 /// `POST /journal/replay`: the count, or, confirmed, the replay.
 pub async fn found(
     State(state): State<ConsoleState>,
     viewer: Viewer,
     Form(form): Form<ReplayForm>,
 ) -> Response {
-    if let Err(refused) = viewer
-        .require_operator()
-        .and_then(|()| viewer.check_csrf(&form.csrf))
-    {
+    if let Err(refused) = viewer.operator_form(&form.csrf) {
         return refused.into_response();
     }
     let mut page = ReplayPage {
@@ -97,14 +87,14 @@ pub async fn found(
     page.skipped = plan
         .skipped
         .iter()
-        .map(|(why, count)| (skipped_words(why), *count))
+        .map(|(why, count)| (why.words(), *count))
         .collect();
     page.query = form.query;
     if form.confirm.trim().is_empty() {
         return page::render(&page);
     }
     let asked_by = viewer.actor().said();
-    let mut done: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut done: BTreeMap<Outcome, usize> = BTreeMap::new();
     let chosen = plan.to_replay.iter().take(CONSOLE_CAP);
     for id in chosen {
         if let Some(row) = rows.iter().find(|row| row.id == *id) {
@@ -115,24 +105,9 @@ pub async fn found(
     tracing::info!(operator = ?viewer.name, replayed = done.values().sum::<usize>(), "console: journal requests replayed");
     page.done = done
         .into_iter()
-        .map(|(outcome, count)| {
-            let word = Outcome::parse(outcome).map_or_else(
-                || Word {
-                    said: outcome.to_owned(),
-                    raw: outcome.to_owned(),
-                },
-                words::outcome,
-            );
-            (word, count)
-        })
+        .map(|(outcome, count)| (words::outcome(outcome), count))
         .collect();
     page::render(&page)
-}
-
-#[derive(Deserialize)]
-pub struct OneForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /journal/{id}/replay`: one refused row, from its order's story; back to the story.
@@ -140,12 +115,9 @@ pub async fn one(
     State(state): State<ConsoleState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<OneForm>,
+    Form(form): Form<ActionForm>,
 ) -> Response {
-    if let Err(refused) = viewer
-        .require_operator()
-        .and_then(|()| viewer.check_csrf(&form.csrf))
-    {
+    if let Err(refused) = viewer.operator_form(&form.csrf) {
         return refused.into_response();
     }
     let row = match replay::journal_row(&*state.store, id).await {
@@ -164,7 +136,7 @@ pub async fn one(
     tracing::info!(
         operator = ?viewer.name,
         row = id,
-        outcome = replay::outcome_of(&received),
+        outcome = replay::outcome_of(&received).as_str(),
         "console: a journaled request replayed"
     );
     Redirect::to(&back).into_response()

@@ -65,6 +65,17 @@ impl Viewer {
         crate::actions::Actor::console(&self.name, self.role.as_text(), &self.session)
     }
 
+    /// An operator's action: the operator, with this session's form.
+    pub fn operator_form(&self, csrf: &str) -> Result<(), Refused> {
+        self.require_operator().and_then(|()| self.check_csrf(csrf))
+    }
+
+    /// A store's action: the operator or that store's own sign-in, with this session's form.
+    pub fn store_form(&self, store_id: &str, csrf: &str) -> Result<(), Refused> {
+        self.require_store(Some(store_id))
+            .and_then(|()| self.check_csrf(csrf))
+    }
+
     /// Refuses anyone but the operator.
     pub fn require_operator(&self) -> Result<(), Refused> {
         if self.role.is_operator() {

@@ -113,10 +113,7 @@ pub async fn test(
     Path(store): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if let Err(refused) = viewer
-        .require_operator()
-        .and_then(|()| viewer.check_csrf(&form.csrf))
-    {
+    if let Err(refused) = viewer.operator_form(&form.csrf) {
         return refused.into_response();
     }
     let Some(api) = state.telegram.clone() else {

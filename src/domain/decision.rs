@@ -87,7 +87,7 @@ impl Answer {
 
 /// How the journal classifies a request: applied, duplicate, ignored, stale, not found, invalid
 /// or unavailable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Applied,

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Why a journal row is not put through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Skipped {
     /// No body was kept: refused before it was read (413, 408), or not a hook request.
     NoBody,
@@ -67,13 +67,13 @@ pub async fn replay(ingest: &Ingest, row: &JournalRow, asked_by: &str) -> Receiv
     ingest.receive(&mut request).await
 }
 
-/// How a replay ended, as the summary counts it: the journal's outcome words.
-pub fn outcome_of(received: &Received) -> &'static str {
+/// How a replay ended, as the summary counts it: the journal's outcome.
+pub fn outcome_of(received: &Received) -> Outcome {
     match received {
-        Received::Applied(applied) => applied.decision.outcome.as_str(),
-        Received::Ignored => Outcome::Ignored.as_str(),
-        Received::Refused(_) | Received::Panicked(_) => Outcome::Invalid.as_str(),
-        Received::Unavailable(_) => Outcome::Unavailable.as_str(),
+        Received::Applied(applied) => applied.decision.outcome,
+        Received::Ignored => Outcome::Ignored,
+        Received::Refused(_) | Received::Panicked(_) => Outcome::Invalid,
+        Received::Unavailable(_) => Outcome::Unavailable,
     }
 }
 
@@ -126,7 +126,7 @@ pub struct Plan {
     pub matched: usize,
     /// The rows to put through, oldest first.
     pub to_replay: Vec<i64>,
-    pub skipped: BTreeMap<&'static str, usize>,
+    pub skipped: BTreeMap<Skipped, usize>,
 }
 
 /// Which of `rows` a replay puts through, and why the others not.
@@ -138,7 +138,7 @@ pub fn plan(rows: &[JournalRow], force: bool) -> Plan {
     for row in rows {
         match replayable(row, force) {
             Ok(()) => plan.to_replay.push(row.id),
-            Err(skipped) => *plan.skipped.entry(skipped.as_str()).or_default() += 1,
+            Err(skipped) => *plan.skipped.entry(skipped).or_default() += 1,
         }
     }
     plan
@@ -180,7 +180,11 @@ mod tests {
         assert_eq!(plan.to_replay, [1, 2, 6]);
         assert_eq!(
             plan.skipped.into_iter().collect::<Vec<_>>(),
-            [("answered_200", 1), ("no_body", 1), ("not_a_request", 1)]
+            [
+                (Skipped::NoBody, 1),
+                (Skipped::NotARequest, 1),
+                (Skipped::AnsweredOk, 1)
+            ]
         );
         let forced = super::plan(&rows, true);
         assert_eq!(forced.to_replay, [1, 2, 3, 6]);

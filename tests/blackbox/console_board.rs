@@ -254,7 +254,7 @@ async fn the_print_sheet_lists_every_line_and_the_phone(backend: Backend) {
 }
 
 /// Opens `store`'s event stream of store 77-001.
-async fn open_events(
+pub(crate) async fn open_events(
     console: &ConsoleClient,
 ) -> impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin {
     let response = console
@@ -266,6 +266,25 @@ async fn open_events(
         .expect("the event stream");
     assert_eq!(response.status().as_u16(), 200);
     response.bytes_stream()
+}
+
+/// Pool mode: the listeners connect on their own time after start, so new orders (`R-WARM-0`,
+/// `R-WARM-1`, …) go to `first` until one is heard on `stream`, served by another instance.
+pub(crate) async fn until_a_change_gets_across(
+    first: &TestApp,
+    stream: &mut (impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
+) {
+    for attempt in 0..30 {
+        let warmup = fixture_for("order.created", &format!("R-WARM-{attempt}"));
+        assert_eq!(first.post(&warmup).await.0, 200);
+        if heard_within(stream, Duration::from_millis(300))
+            .await
+            .contains("event: changed")
+        {
+            return;
+        }
+    }
+    panic!("no change reached the other instance");
 }
 
 /// What a stream says within `within`.
@@ -295,20 +314,7 @@ async fn a_board_on_another_instance_hears_the_live_change_once() {
     let on_second = ConsoleClient::sign_in(&second, STORE_TOKEN).await;
     let mut first_stream = open_events(&on_first).await;
     let mut second_stream = open_events(&on_second).await;
-    // The listeners connect on their own time after start: wait until a change gets across.
-    let mut across = false;
-    for attempt in 0..30 {
-        let warmup = fixture_for("order.created", &format!("R-WARM-{attempt}"));
-        assert_eq!(first.post(&warmup).await.0, 200);
-        if heard_within(&mut second_stream, Duration::from_millis(300))
-            .await
-            .contains("event: changed")
-        {
-            across = true;
-            break;
-        }
-    }
-    assert!(across, "no change reached the other instance");
+    until_a_change_gets_across(&first, &mut second_stream).await;
     let _ = heard_within(&mut first_stream, Duration::from_millis(300)).await;
     let _ = heard_within(&mut second_stream, Duration::from_millis(300)).await;
 

@@ -5,7 +5,7 @@
 //! which session, the live stream's `changed`, the countdown of an overdue order, and the
 //! store's numbers on its board, the dashboard and `/metrics`.
 
-use crate::console_board::heard_within;
+use crate::console_board::{heard_within, open_events, until_a_change_gets_across};
 use crate::console_client::ConsoleClient;
 use crate::harness::{
     Backend, OPERATOR_TOKEN, OTHER_STORE_TOKEN, STORE_TOKEN, TestApp, fixture, fixture_for,
@@ -375,29 +375,9 @@ async fn a_tap_on_one_instance_reaches_a_board_on_the_other() {
     };
     let second = first.spawn_beside().await;
     let watcher = ConsoleClient::sign_in(&second, STORE_TOKEN).await;
-    let response = watcher
-        .client
-        .get(watcher.url("/stores/77-001/events"))
-        .header("accept", "text/event-stream")
-        .send()
-        .await
-        .expect("the event stream");
-    let mut stream = response.bytes_stream();
+    let mut stream = open_events(&watcher).await;
     let (device, csrf) = picker_device(&first, STORE_TOKEN, "Анна").await;
-    // The listeners connect on their own time after start: orders until one gets across.
-    let mut across = false;
-    for attempt in 0..30 {
-        let order = fixture_for("order.created", &format!("R-WARM-{attempt}"));
-        assert_eq!(first.post(&order).await.0, 200);
-        if heard_within(&mut stream, Duration::from_millis(300))
-            .await
-            .contains("event: changed")
-        {
-            across = true;
-            break;
-        }
-    }
-    assert!(across, "no change reached the other instance");
+    until_a_change_gets_across(&first, &mut stream).await;
     let _ = heard_within(&mut stream, Duration::from_millis(300)).await;
 
     let (status, _) = tap(&device, &tap_path("R-WARM-0", "take"), &[("csrf", &csrf)]).await;
