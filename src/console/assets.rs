@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// Bumped whenever an asset changes, so cached copies are never stale.
-pub const VERSION: &str = "4";
+pub const VERSION: &str = "5";
 
 const ASSETS: &[(&str, &str, &str)] = &[
     (
