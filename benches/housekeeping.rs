@@ -13,8 +13,8 @@
 
 use orders_hook::housekeeping::{Housekeeper, HousekeepingSettings};
 use orders_hook::notify::SystemClock;
+use orders_hook::store::db::lite::time_text;
 use orders_hook::test_support::{Backend, serve_for_bench};
-use sqlx::Connection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -95,31 +95,25 @@ async fn prune(rows: u32, alone: Duration) {
         return;
     };
     // A hundred days of requests, as the journal holds them: each with its raw body.
-    let url = format!("sqlite://{}", database_file(dir.path()).display());
-    let mut conn = sqlx::SqliteConnection::connect(&url)
-        .await
-        .expect("connect");
+    let mut conn = rusqlite::Connection::open(database_file(dir.path())).expect("open");
     let old = chrono::Utc::now() - chrono::Duration::days(100);
     let raw = body("order.created", "R-OLD");
     let filled = Instant::now();
     for chunk in 0..rows.div_ceil(10_000) {
-        let mut tx = conn.begin().await.expect("begin");
+        let tx = conn.transaction().expect("begin");
         for i in chunk * 10_000..((chunk + 1) * 10_000).min(rows) {
-            sqlx::query(
+            let at = old + chrono::Duration::seconds(i64::from(i));
+            tx.execute(
                 "INSERT INTO journal (at, request_id, event_type, original_order_id, outcome,
                                       status_code, duration_ms, detail, body)
-                 VALUES ($1, NULL, 'order.created', $2, 'created', 200, 2, 'created', $3)",
+                 VALUES (?1, NULL, 'order.created', ?2, 'created', 200, 2, 'created', ?3)",
+                rusqlite::params![time_text(&at), format!("R-OLD-{i}"), raw],
             )
-            .bind(old + chrono::Duration::seconds(i64::from(i)))
-            .bind(format!("R-OLD-{i}"))
-            .bind(&raw)
-            .execute(&mut *tx)
-            .await
             .expect("insert");
         }
-        tx.commit().await.expect("commit");
+        tx.commit().expect("commit");
     }
-    conn.close().await.expect("close");
+    drop(conn);
     println!(
         "prune: {rows} journal rows of {} bytes each, 100 days old (filled in {:.1} s)",
         raw.len(),

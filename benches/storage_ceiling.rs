@@ -5,8 +5,9 @@
 //! The rows are the real ones: the service (in-process, SQLite) takes one `order.created` with
 //! `--lines N` positions and the rows it wrote are read back — the number, the order row (its
 //! lines are in the document), the history notes, the outbox rows of the two chats and the journal
-//! row. They are then written again under fresh order ids, straight through sqlx on ONE
-//! connection: one order per commit (commits/s), then 32 orders per commit (orders/s).
+//! row. They are then written again under fresh order ids, by a plain client on ONE connection
+//! (rusqlite on this thread for SQLite, sqlx for PostgreSQL, through the store's own statement
+//! API): one order per commit (commits/s), then 32 orders per commit (orders/s).
 //!
 //! SQLite: WAL, `synchronous=FULL`, a file in `--dir` (default: a temp dir; give the directory the
 //! service's database lives in, so both fsync on the same disk). PostgreSQL: a fresh database on
@@ -17,12 +18,11 @@
 //! `ceiling sqlite lines=3 one_per_commit=2400.0 batched_32=9600.0`.
 //! Under `cargo test` it makes a tiny smoke run. Numbers only; nothing is asserted.
 
+use orders_hook::store::db::{self, Exec};
 use orders_hook::test_support::{Backend, serve_for_bench};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "ceiling-token";
@@ -131,10 +131,8 @@ async fn capture(lines: usize) -> Creation {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "db"))
         .expect("the service's database file");
-    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .expect("open the capture");
-    let (number, store, status, revision, document, created, updated) = sqlx::query_as(
+    let mut conn = rusqlite::Connection::open(&file).expect("open the capture");
+    let (number, store, status, revision, document, created, updated) = db::query_as(
         "SELECT number, store_id, status, revision, document, created_at, updated_at
          FROM orders WHERE original_order_id = $1",
     )
@@ -142,7 +140,7 @@ async fn capture(lines: usize) -> Creation {
     .fetch_one(&mut conn)
     .await
     .expect("the order row");
-    let history = sqlx::query_as::<_, (String, String, String, String, String)>(
+    let history = db::query_as::<(String, String, String, String, String)>(
         "SELECT at, event, outcome, detail, actor FROM order_history
          WHERE original_order_id = $1 ORDER BY id",
     )
@@ -153,7 +151,7 @@ async fn capture(lines: usize) -> Creation {
     .into_iter()
     .map(|(a, b, c, d, e)| [a, b, c, d, e])
     .collect();
-    let outbox = sqlx::query_as::<_, (String, String, String, String, String, String, String)>(
+    let outbox = db::query_as::<(String, String, String, String, String, String, String)>(
         "SELECT kind, chat, dedup_key, text, created_at, next_attempt_at, queued_at
          FROM outbox WHERE original_order_id = $1 ORDER BY id",
     )
@@ -164,7 +162,7 @@ async fn capture(lines: usize) -> Creation {
     .into_iter()
     .map(|(a, b, c, d, e, f, g)| [a, b, c, d, e, f, g])
     .collect();
-    let journal = sqlx::query_as(
+    let journal = db::query_as(
         "SELECT at, request_id, outcome, status_code, duration_ms, detail, body
          FROM journal WHERE original_order_id = $1",
     )
@@ -206,93 +204,101 @@ fn dialect(sql: &str, postgres: bool) -> String {
 }
 
 /// Writes `per_commit` orders per transaction for `seconds`; orders per second. The same body for
-/// both drivers, so that the two backends run exactly the same statements.
-macro_rules! replay {
-    ($conn:expr, $c:expr, $postgres:expr, $begin:expr, $per_commit:expr, $seconds:expr, $tag:expr) => {{
-        let c: &Creation = $c;
-        let [number_sql, order_sql, history_sql, outbox_sql, journal_sql] =
-            [NUMBER, ORDER, HISTORY, OUTBOX, JOURNAL].map(|s| dialect(s, $postgres));
-        let (store, status, revision, document, created, updated) = &c.order;
-        let (j_at, j_request, j_outcome, j_status, j_duration, j_detail, j_body) = &c.journal;
-        let started = Instant::now();
-        let mut written = 0usize;
-        while started.elapsed() < Duration::from_secs_f64($seconds) {
-            sqlx::raw_sql($begin)
-                .execute(&mut *$conn)
+/// both backends, so that the two run exactly the same statements.
+async fn replay<C>(
+    conn: &mut C,
+    c: &Creation,
+    postgres: bool,
+    per_commit: usize,
+    seconds: f64,
+) -> f64
+where
+    for<'c> &'c mut C: Exec,
+{
+    let [number_sql, order_sql, history_sql, outbox_sql, journal_sql] =
+        [NUMBER, ORDER, HISTORY, OUTBOX, JOURNAL].map(|s| dialect(s, postgres));
+    let (begin, tag) = if postgres {
+        ("BEGIN", "P")
+    } else {
+        ("BEGIN IMMEDIATE", "S")
+    };
+    let (store, status, revision, document, created, updated) = &c.order;
+    let (j_at, j_request, j_outcome, j_status, j_duration, j_detail, j_body) = &c.journal;
+    let started = Instant::now();
+    let mut written = 0usize;
+    while started.elapsed() < Duration::from_secs_f64(seconds) {
+        db::raw_sql(begin).execute(&mut *conn).await.expect("begin");
+        for _ in 0..per_commit {
+            let id = format!("{tag}-{per_commit}-{written}");
+            let seq: i64 = db::query_scalar(number_sql.clone())
+                .bind(id.as_str())
+                .fetch_one(&mut *conn)
                 .await
-                .expect("begin");
-            for _ in 0..$per_commit {
-                let id = format!("{}-{}-{written}", $tag, $per_commit);
-                let seq: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(number_sql.clone()))
-                    .bind(&id)
-                    .fetch_one(&mut *$conn)
+                .expect("number");
+            db::query(order_sql.clone())
+                .bind(id.as_str())
+                .bind(format!("{}-{seq}", c.number))
+                .bind(store)
+                .bind(status)
+                .bind(*revision)
+                .bind(document.replace(&c.order_id, &id))
+                .bind(created)
+                .bind(updated)
+                .execute(&mut *conn)
+                .await
+                .expect("order");
+            for [at, event, outcome, detail, actor] in &c.history {
+                db::query(history_sql.clone())
+                    .bind(id.as_str())
+                    .bind(at)
+                    .bind(event)
+                    .bind(outcome)
+                    .bind(detail)
+                    .bind(actor)
+                    .execute(&mut *conn)
                     .await
-                    .expect("number");
-                sqlx::query(sqlx::AssertSqlSafe(order_sql.clone()))
-                    .bind(&id)
-                    .bind(format!("{}-{seq}", c.number))
-                    .bind(store)
-                    .bind(status)
-                    .bind(*revision)
-                    .bind(document.replace(&c.order_id, &id))
-                    .bind(created)
-                    .bind(updated)
-                    .execute(&mut *$conn)
-                    .await
-                    .expect("order");
-                for [at, event, outcome, detail, actor] in &c.history {
-                    sqlx::query(sqlx::AssertSqlSafe(history_sql.clone()))
-                        .bind(&id)
-                        .bind(at)
-                        .bind(event)
-                        .bind(outcome)
-                        .bind(detail)
-                        .bind(actor)
-                        .execute(&mut *$conn)
-                        .await
-                        .expect("history");
-                }
-                for [kind, chat, key, text, created, next, queued] in &c.outbox {
-                    sqlx::query(sqlx::AssertSqlSafe(outbox_sql.clone()))
-                        .bind(&id)
-                        .bind(kind)
-                        .bind(chat)
-                        .bind(key)
-                        .bind(text)
-                        .bind(created)
-                        .bind(next)
-                        .bind(queued)
-                        .execute(&mut *$conn)
-                        .await
-                        .expect("outbox");
-                }
-                sqlx::query(sqlx::AssertSqlSafe(journal_sql.clone()))
-                    .bind(j_at)
-                    .bind(j_request.as_deref())
-                    .bind(&id)
-                    .bind(j_outcome)
-                    .bind(*j_status as i32)
-                    .bind(*j_duration)
-                    .bind(j_detail)
-                    .bind(j_body.as_ref().map(|b| b.replace(&c.order_id, &id)))
-                    .execute(&mut *$conn)
-                    .await
-                    .expect("journal");
-                written += 1;
+                    .expect("history");
             }
-            sqlx::raw_sql("COMMIT")
-                .execute(&mut *$conn)
+            for [kind, chat, key, text, created, next, queued] in &c.outbox {
+                db::query(outbox_sql.clone())
+                    .bind(id.as_str())
+                    .bind(kind)
+                    .bind(chat)
+                    .bind(key)
+                    .bind(text)
+                    .bind(created)
+                    .bind(next)
+                    .bind(queued)
+                    .execute(&mut *conn)
+                    .await
+                    .expect("outbox");
+            }
+            db::query(journal_sql.clone())
+                .bind(j_at)
+                .bind(j_request.as_deref())
+                .bind(id.as_str())
+                .bind(j_outcome)
+                .bind(*j_status as i32)
+                .bind(*j_duration)
+                .bind(j_detail)
+                .bind(j_body.as_ref().map(|b| b.replace(&c.order_id, &id)))
+                .execute(&mut *conn)
                 .await
-                .expect("commit");
+                .expect("journal");
+            written += 1;
         }
-        written as f64 / started.elapsed().as_secs_f64()
-    }};
+        db::raw_sql("COMMIT")
+            .execute(&mut *conn)
+            .await
+            .expect("commit");
+    }
+    written as f64 / started.elapsed().as_secs_f64()
 }
 
 fn report(backend: &str, c: &Creation, lines: usize, one: f64, batched: f64) {
     println!(
         "{backend}: the rows of one order.created ({lines} lines: the order, {} history notes, \
-         {} outbox rows, the journal row) straight through sqlx on one connection: \
+         {} outbox rows, the journal row) by a plain client on one connection: \
          {one:.0} commits/s one order per commit, {batched:.0} orders/s with {BATCH} per commit",
         c.history.len(),
         c.outbox.len()
@@ -304,29 +310,23 @@ fn report(backend: &str, c: &Creation, lines: usize, one: f64, batched: f64) {
 
 async fn sqlite(c: &Creation, args: &Args, dir: &Path) {
     let file = dir.join(format!("ceiling-{}.db", std::process::id()));
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", file.display()))
-        .expect("url")
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full);
-    let mut conn = SqliteConnection::connect_with(&options)
-        .await
-        .expect("open");
-    sqlx::migrate!("migrations/sqlite")
-        .run(&mut conn)
-        .await
-        .expect("migrate");
-    let one = replay!(&mut conn, c, false, "BEGIN IMMEDIATE", 1, args.seconds, "S");
-    let batched = replay!(
-        &mut conn,
-        c,
-        false,
-        "BEGIN IMMEDIATE",
-        BATCH,
-        args.seconds,
-        "S"
-    );
-    conn.close().await.expect("close");
+    let url = format!("sqlite://{}", file.display());
+    // The service's own migrations, then a connection of our own with its settings.
+    orders_hook::store::open(
+        &orders_hook::database_url::DatabaseUrl::Sqlite(url),
+        &orders_hook::store::StoreOptions::default(),
+    )
+    .await
+    .expect("open the store")
+    .migrate()
+    .await
+    .expect("migrate");
+    let mut conn = rusqlite::Connection::open(&file).expect("open");
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+        .expect("settings");
+    let one = replay(&mut conn, c, false, 1, args.seconds).await;
+    let batched = replay(&mut conn, c, false, BATCH, args.seconds).await;
+    drop(conn);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
@@ -356,8 +356,8 @@ async fn postgres(c: &Creation, args: &Args, admin: &str) {
         .fetch_one(&mut conn)
         .await
         .expect("fsync");
-    let one = replay!(&mut conn, c, true, "BEGIN", 1, args.seconds, "P");
-    let batched = replay!(&mut conn, c, true, "BEGIN", BATCH, args.seconds, "P");
+    let one = replay(&mut conn, c, true, 1, args.seconds).await;
+    let batched = replay(&mut conn, c, true, BATCH, args.seconds).await;
     conn.close().await.expect("close");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
         .execute(&mut admin_conn)

@@ -19,19 +19,18 @@ mod names_tests;
 pub use names::{beyond_newest, is_backup_name, timestamped_name};
 
 use crate::database_url::DatabaseUrl;
+use crate::store::db::lite::LiteUrl;
 use anyhow::{Context, bail};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use rusqlite::{Connection, OpenFlags};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 /// Where the configured database lives, as far as a backup is concerned.
 pub enum Source {
     /// The embedded database: this module copies it.
-    Sqlite(Box<SqliteConnectOptions>),
+    Sqlite(PathBuf),
     /// Backed up with PostgreSQL's own tools; decided from the URL alone, without connecting.
     Postgres,
 }
@@ -42,12 +41,11 @@ pub fn source(database_url: &DatabaseUrl) -> anyhow::Result<Source> {
         DatabaseUrl::Postgres(_) => return Ok(Source::Postgres),
         DatabaseUrl::Sqlite(url) => url,
     };
-    let options =
-        SqliteConnectOptions::from_str(url).with_context(|| format!("read database_url {url}"))?;
-    if options.get_filename() == Path::new(":memory:") || url.contains(":memory:") {
-        bail!("database_url {url} is an in-memory database: there is no file to copy");
+    let parsed = LiteUrl::parse(url).with_context(|| format!("read database_url {url}"))?;
+    match parsed.path {
+        Some(path) => Ok(Source::Sqlite(path)),
+        None => bail!("database_url {url} is an in-memory database: there is no file to copy"),
     }
-    Ok(Source::Sqlite(Box::new(options)))
 }
 
 /// What a finished backup reports.
@@ -83,7 +81,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// copy is named [`timestamped_name`]. With `keep` (a directory only), the copies in that
 /// directory beyond the newest `keep` are then removed.
 pub async fn backup(
-    source: &SqliteConnectOptions,
+    source: &Path,
     dest: &Path,
     keep: Option<usize>,
     progress: &dyn Progress,
@@ -154,25 +152,18 @@ pub async fn backup(
 }
 
 /// `VACUUM INTO` a new, private file, reporting its growth meanwhile.
-async fn copy_into(
-    source: &SqliteConnectOptions,
-    temporary: &Path,
-    progress: &dyn Progress,
-) -> anyhow::Result<()> {
-    let source_name = source.get_filename().display().to_string();
-    if !source.get_filename().is_file() {
+async fn copy_into(source: &Path, temporary: &Path, progress: &dyn Progress) -> anyhow::Result<()> {
+    let source_name = source.display().to_string();
+    if !source.is_file() {
         bail!("there is no database file {source_name}");
     }
-    let mut connection = quiet(source.clone().read_only(true))
-        .connect()
-        .await
-        .with_context(|| format!("open the database {source_name}"))?;
-    let page_count: i64 = sqlx::query_scalar("PRAGMA page_count")
-        .fetch_one(&mut connection)
-        .await?;
-    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
-        .fetch_one(&mut connection)
-        .await?;
+    let connection =
+        read_only(source).with_context(|| format!("open the database {source_name}"))?;
+    let (page_count, page_size): (i64, i64) = connection.query_row(
+        "SELECT p.page_count, s.page_size FROM pragma_page_count() AS p, pragma_page_size() AS s",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
     let into = temporary
         .to_str()
         .with_context(|| format!("{} is not a UTF-8 path", temporary.display()))?
@@ -188,9 +179,11 @@ async fn copy_into(
 
     progress.begin(u64::try_from(page_count * page_size).unwrap_or(0));
     let copied = {
-        let vacuum = sqlx::query("VACUUM INTO ?")
-            .bind(into)
-            .execute(&mut connection);
+        // The copy is one long statement: on a thread of its own, while this one reports.
+        let vacuum = tokio::task::spawn_blocking(move || {
+            connection.execute("VACUUM INTO ?1", [into])?;
+            connection.close().map_err(|(_, e)| e)
+        });
         tokio::pin!(vacuum);
         let mut every = tokio::time::interval(PROGRESS_EVERY);
         loop {
@@ -205,33 +198,36 @@ async fn copy_into(
         }
     };
     progress.end();
-    copied.with_context(|| format!("copy {source_name} with VACUUM INTO"))?;
-    connection.close().await?;
+    copied
+        .context("the copy's thread")?
+        .with_context(|| format!("copy {source_name} with VACUUM INTO"))?;
     Ok(())
 }
 
 /// The copy must pass SQLite's own check before it replaces anything; returns its order count.
 async fn check(copy: &Path) -> anyhow::Result<i64> {
-    let mut connection = quiet(SqliteConnectOptions::new().filename(copy).read_only(true))
-        .connect()
-        .await
-        .with_context(|| format!("open the copy {}", copy.display()))?;
-    let verdict: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_all(&mut connection)
-        .await
-        .context("run PRAGMA integrity_check on the copy")?;
-    if verdict != ["ok"] {
-        bail!(
-            "the copy failed PRAGMA integrity_check: {}",
-            verdict.join("; ")
-        );
-    }
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
-        .fetch_one(&mut connection)
-        .await
-        .context("count the orders in the copy")?;
-    connection.close().await?;
-    Ok(orders)
+    let copy = copy.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let connection =
+            read_only(&copy).with_context(|| format!("open the copy {}", copy.display()))?;
+        let verdict = connection
+            .prepare("PRAGMA integrity_check")?
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<String>, _>>()
+            .context("run PRAGMA integrity_check on the copy")?;
+        if verdict != ["ok"] {
+            bail!(
+                "the copy failed PRAGMA integrity_check: {}",
+                verdict.join("; ")
+            );
+        }
+        let orders: i64 = connection
+            .query_row("SELECT count(*) FROM orders", [], |row| row.get(0))
+            .context("count the orders in the copy")?;
+        Ok(orders)
+    })
+    .await
+    .context("the check's thread")?
 }
 
 /// Removes the copies in `dir` beyond the newest `keep`; `just_written` is never one of them,
@@ -259,11 +255,14 @@ fn rotate(dir: &Path, just_written: &str, keep: usize) -> anyhow::Result<Vec<Pat
     Ok(removed)
 }
 
-/// A copy taking minutes is expected, not a slow statement worth a warning.
-fn quiet(options: SqliteConnectOptions) -> SqliteConnectOptions {
-    options
-        .busy_timeout(BUSY_TIMEOUT)
-        .disable_statement_logging()
+/// A read-only connection that waits for a writer holding a lock it needs.
+fn read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(connection)
 }
 
 /// The temporary copy, removed (with any journal SQLite left beside it) unless it was renamed

@@ -3,6 +3,9 @@
 //! on SQLite), so that the hook goes past one fsync per order without answering before its
 //! order is durable.
 //!
+//! The writer is a thread of its own, which may block: SQLite's statements run on it in place,
+//! one hand-off per batch (the queue) instead of one per statement (`Dialect::begin_batch`).
+//!
 //! An idle writer takes a lone event at once: only the events that arrive while a batch is
 //! being written make up the next one (at most `max_events`). An event that fails is rolled
 //! back to its savepoint and answered alone; the batch's others commit. A request that leaves
@@ -52,7 +55,14 @@ impl GroupCommit {
     /// `GroupCommit` is dropped.
     pub fn start(store: Arc<dyn IngestStore>, max_events: usize) -> GroupCommit {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(write(store, waiting, max_events.max(1)));
+        let runtime = tokio::runtime::Handle::current();
+        let writer = std::thread::Builder::new()
+            .name("group-commit".to_owned())
+            .spawn(move || runtime.block_on(write(store, waiting, max_events.max(1))));
+        if let Err(error) = writer {
+            // Without its thread every event is answered 503 (`WriterStopped`), never lost.
+            tracing::error!(%error, "the group commit's writer thread could not start");
+        }
         GroupCommit { queue }
     }
 
@@ -80,12 +90,12 @@ impl GroupCommit {
             reply,
         };
         if self.queue.send(job).await.is_err() {
-            return Err(StoreError::Database(sqlx::Error::WorkerCrashed));
+            return Err(StoreError::WriterStopped);
         }
         match answer.await {
             Ok(Ok(result)) => result,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => Err(StoreError::Database(sqlx::Error::WorkerCrashed)),
+            Err(_) => Err(StoreError::WriterStopped),
         }
     }
 }
@@ -201,6 +211,7 @@ fn copy_of(error: &StoreError) -> StoreError {
         }
         StoreError::Corrupt(why) => StoreError::Corrupt(why.clone()),
         StoreError::Permission(why) => StoreError::Permission(why.clone()),
+        StoreError::WriterStopped => StoreError::WriterStopped,
         StoreError::Arithmetic(why) => StoreError::Arithmetic(why.clone()),
         other => StoreError::Database(E::Protocol(other.to_string())),
     }

@@ -1,48 +1,19 @@
 //! The text columns that hold one of a fixed list of values (outbox status, notice kind, order
-//! status, outcome) are read straight into their enums: each reads as `str` does on both
+//! status, outcome) are read straight into their enums: each reads as text does on both
 //! backends, and a value outside the list is stored data that no longer reads
-//! (`StoreError::Corrupt`, see `UnknownValue`).
+//! (`StoreError::Corrupt`).
 
+use super::db::{Cell, Value};
 use super::delivery::OutboxStatus;
 use crate::domain::{NoticeKind, Outcome, Status};
-use sqlx::error::BoxDynError;
-use sqlx::{Database, Decode, Type};
-
-/// A column value outside its enum's list; `StoreError` reports it as corrupt data.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown {column} {value:?}")]
-pub(crate) struct UnknownValue {
-    column: &'static str,
-    value: String,
-}
 
 macro_rules! text_column {
     ($ty:ty, $column:literal) => {
-        impl<DB: Database> Type<DB> for $ty
-        where
-            str: Type<DB>,
-        {
-            fn type_info() -> DB::TypeInfo {
-                <str as Type<DB>>::type_info()
-            }
-
-            fn compatible(ty: &DB::TypeInfo) -> bool {
-                <str as Type<DB>>::compatible(ty)
-            }
-        }
-
-        impl<'r, DB: Database> Decode<'r, DB> for $ty
-        where
-            &'r str: Decode<'r, DB>,
-        {
-            fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-                let text = <&'r str as Decode<'r, DB>>::decode(value)?;
-                <$ty>::parse(text).ok_or_else(|| {
-                    Box::new(UnknownValue {
-                        column: $column,
-                        value: text.to_owned(),
-                    }) as BoxDynError
-                })
+        /// A value outside the list is stored data that no longer reads (`StoreError::Corrupt`).
+        impl Value for $ty {
+            fn from_cell(cell: Cell) -> Result<Self, String> {
+                let text = String::from_cell(cell)?;
+                <$ty>::parse(&text).ok_or_else(|| format!("unknown {} {text:?}", $column))
             }
         }
 
@@ -93,12 +64,15 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_column_value_outside_the_list_is_corrupt() {
-        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-        let read = |sql| sqlx::query_scalar::<_, OutboxStatus>(sql).fetch_one(&pool);
-        assert_eq!(read("SELECT 'failed'").await.unwrap(), OutboxStatus::Failed);
-        let error = StoreError::from(read("SELECT 'lost'").await.unwrap_err());
+    #[test]
+    fn a_column_value_outside_the_list_is_corrupt() {
+        use crate::store::db::Row;
+        let read = |text: &str| {
+            let names: std::sync::Arc<[String]> = std::sync::Arc::from(vec!["status".to_owned()]);
+            Row::new(names, vec![Cell::Text(text.to_owned())]).take::<OutboxStatus>("status")
+        };
+        assert_eq!(read("failed").unwrap(), OutboxStatus::Failed);
+        let error = read("lost").unwrap_err();
         assert!(
             matches!(&error, StoreError::Corrupt(detail) if detail.contains("\"lost\"")),
             "{error:?}"

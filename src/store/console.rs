@@ -1,6 +1,7 @@
 //! The console's sign-in records: sessions and one-time links, as the store keeps them. Their
 //! secrets arrive and are looked up as digests only.
 
+use super::db::from_row;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -21,7 +22,7 @@ pub struct NewSession {
 }
 
 /// A sign-in still good at the time it was looked up.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub role: String,
     pub name: String,
@@ -29,6 +30,14 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     pub grant_digest: Option<String>,
 }
+
+from_row!(Session {
+    role,
+    name,
+    csrf,
+    expires_at,
+    grant_digest
+});
 
 #[derive(Debug, Clone)]
 pub struct NewLink {
@@ -41,7 +50,7 @@ pub struct NewLink {
 }
 
 /// A one-time link, as the operator's page lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Link {
     pub id: i64,
@@ -53,3 +62,14 @@ pub struct Link {
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
+
+from_row!(Link {
+    id,
+    store_id,
+    name,
+    created_by,
+    created_at,
+    expires_at,
+    used_at,
+    revoked_at
+});

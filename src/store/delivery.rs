@@ -5,6 +5,8 @@
 //! are exact across the pool's workers, and `FOR UPDATE SKIP LOCKED` on the rows, so a claim
 //! never waits on a row that a worker is settling).
 
+use super::db;
+use super::db::from_row;
 use super::sql::SqlStore;
 use super::{NoticeQueue, StoreError};
 use crate::domain::NoticeKind;
@@ -80,7 +82,7 @@ pub struct NoticeClaim {
 }
 
 /// A notice leased to one worker for one attempt.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClaimedNotice {
     pub id: i64,
     pub original_order_id: String,
@@ -95,6 +97,17 @@ pub struct ClaimedNotice {
     /// notice: this attempt may be a repeat, and says so.
     pub maybe_sent: bool,
 }
+
+from_row!(ClaimedNotice {
+    id,
+    original_order_id,
+    kind,
+    chat,
+    text,
+    attempts,
+    queued_at,
+    maybe_sent
+});
 
 /// How an attempt ended, as the worker records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -265,36 +278,36 @@ on_either_database! {
             let mut tx = DB::begin_write(&self.pool).await?;
             DB::lock_claims(&mut tx).await?;
             let windows = windows(claim);
-            let recent: i64 = sqlx::query_scalar(RECENT_ATTEMPTS)
+            let recent: i64 = db::query_scalar(RECENT_ATTEMPTS)
                 .bind(windows.second_ago)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await?;
             let budget = i64::from(claim.limits.overall_per_second) - recent;
             if budget <= 0 {
                 return Ok(Vec::new()); // nothing written: dropping the transaction rolls it back
             }
             // The statement is two constants joined: nothing from outside reaches its text.
-            let sql = sqlx::AssertSqlSafe(format!("{CLAIM_HEADS}{}", DB::CLAIM_LOCKING));
-            let rows = sqlx::query_as::<_, ClaimedNotice>(sql)
+            let sql = format!("{CLAIM_HEADS}{}", DB::CLAIM_LOCKING);
+            let rows = db::query_as::<ClaimedNotice>(sql)
                 .bind(claim.now)
                 .bind(windows.chat_since)
                 .bind(windows.minute_ago)
                 .bind(i64::from(claim.limits.group_per_minute))
                 .bind(budget)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await?;
             let until = lease_end(claim);
             for row in &rows {
-                sqlx::query(LEASE)
+                db::query(LEASE)
                     .bind(row.id)
                     .bind(claim.worker.as_str())
                     .bind(claim.now)
                     .bind(until)
                     .bind(row.maybe_sent)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
-            tx.commit().await?;
+            DB::commit(tx).await?;
             Ok(rows)
         }
 
@@ -306,7 +319,7 @@ on_either_database! {
             settlement: &Settlement,
         ) -> Result<bool, StoreError> {
             let query = match settlement {
-                Settlement::Sent { message_id, at } => sqlx::query(SETTLE_SENT)
+                Settlement::Sent { message_id, at } => db::query(SETTLE_SENT)
                     .bind(id)
                     .bind(*at)
                     .bind(*message_id),
@@ -314,34 +327,34 @@ on_either_database! {
                     at,
                     error,
                     maybe_sent,
-                } => sqlx::query(SETTLE_RETRY)
+                } => db::query(SETTLE_RETRY)
                     .bind(id)
                     .bind(worker)
                     .bind(*at)
                     .bind(error.as_str())
                     .bind(*maybe_sent),
-                Settlement::Failed { error, maybe_sent } => sqlx::query(SETTLE_FAILED)
+                Settlement::Failed { error, maybe_sent } => db::query(SETTLE_FAILED)
                     .bind(id)
                     .bind(worker)
                     .bind(error.as_str())
                     .bind(*maybe_sent),
-                Settlement::Readdress { chat, at, error } => sqlx::query(SETTLE_READDRESS)
+                Settlement::Readdress { chat, at, error } => db::query(SETTLE_READDRESS)
                     .bind(id)
                     .bind(worker)
                     .bind(chat.as_str())
                     .bind(*at)
                     .bind(error.as_str()),
             };
-            Ok(DB::rows_affected(&query.execute(&self.pool).await?) > 0)
+            Ok(query.execute(DB::writer(&self.pool)).await? > 0)
         }
 
         /// Gives back a stopping worker's leases.
         async fn release_notices(&self, worker: &str) -> Result<u64, StoreError> {
-            let done = sqlx::query(RELEASE)
+            let done = db::query(RELEASE)
                 .bind(worker)
-                .execute(&self.pool)
+                .execute(DB::writer(&self.pool))
                 .await?;
-            Ok(DB::rows_affected(&done))
+            Ok(done)
         }
     }
 }

@@ -1,16 +1,15 @@
 //! What really differs between the two databases; everything else is one `$n` statement text in
-//! `sql.rs` and `delivery.rs`, which both take (SQLite reads `$1` as parameter 1 too).
-//! `sqlite.rs` and `postgres.rs` each implement this for their `sqlx` database.
+//! `sql.rs` and `delivery.rs`, which both take (SQLite reads `$1` as parameter 1 too), run
+//! through `db`. `sqlite.rs` and `postgres.rs` each implement this.
 
 use super::StoreError;
 use super::change_bus::ChangeBus;
+use super::db::{Arg, Query};
 use super::records::DatabaseSize;
 use crate::domain::{HistoryNote, OrderId, Sku, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::query::Query;
-use sqlx::{Database, Encode, Pool, Transaction, Type};
 use std::sync::Arc;
 
 /// One order's write-off at one store (see `EventTx::write_off`).
@@ -43,16 +42,30 @@ impl ServerWatch for () {
 }
 
 #[async_trait]
-pub trait Dialect: Database {
+pub trait Dialect: Send + Sync + 'static {
+    /// The backend's name, as `db stats` prints it.
+    const NAME: &'static str;
+
+    /// Its connections: `&Pool` runs a statement outside any transaction (see
+    /// `on_either_database!`).
+    type Pool: Send + Sync + 'static;
+
+    /// Its connection for one write outside any transaction: `&Writer` runs it (PostgreSQL's
+    /// pool; SQLite's writer, where `&Pool` is a read-only connection).
+    type Writer: Send + Sync + 'static;
+
+    /// A writing transaction: `&mut Tx` runs its statements.
+    type Tx: Send + 'static;
+
     /// See `ServerWatch`.
     type Server: ServerWatch;
 
     /// The type bound to `orders.revision` (PostgreSQL's is a 32-bit `INTEGER`).
-    type Revision: for<'a> Encode<'a, Self> + Type<Self> + TryFrom<u32> + Send;
+    type Revision: for<'a> Into<Arg<'a>> + TryFrom<u32> + Send;
 
     /// A list of skus bound as one parameter, so that a big order costs one statement, not one
     /// a line: SQLite's a JSON array for `json_each`, PostgreSQL's a text array.
-    type SkuList: for<'a> Encode<'a, Self> + Type<Self> + Send;
+    type SkuList: for<'a> Into<Arg<'a>> + Send;
     /// The catalog rows (sku, name, unit, zone) of the skus in $1, a `SkuList`.
     const CATALOG_FOR: &'static str;
 
@@ -72,45 +85,44 @@ pub trait Dialect: Database {
     /// a text array a column for `UNNEST`).
     const ADD_HISTORY: &'static str;
 
-    fn bind_notes<'q>(
-        query: Query<'q, Self, Self::Arguments>,
-        notes: &[HistoryNote],
-    ) -> Result<Query<'q, Self, Self::Arguments>, StoreError>;
+    fn bind_notes<'q>(query: Query<'q>, notes: &[HistoryNote]) -> Result<Query<'q>, StoreError>;
 
     fn sku_list(skus: &[Sku]) -> Result<Self::SkuList, StoreError>;
 
-    /// sqlx has no common trait for "rows affected".
-    fn rows_affected(result: &Self::QueryResult) -> u64;
-
     /// Brings the schema up to date; safe when several instances start at once.
-    async fn migrate(pool: &Pool<Self>) -> Result<(), StoreError>;
+    fn writer(pool: &Self::Pool) -> &Self::Writer;
+
+    async fn migrate(pool: &Self::Pool) -> Result<(), StoreError>;
 
     /// Begins a transaction that writes. SQLite's starts `IMMEDIATE`, so it holds the write lock
     /// from its first read.
-    async fn begin_write(pool: &Pool<Self>) -> Result<Transaction<'static, Self>, StoreError>;
+    async fn begin_write(pool: &Self::Pool) -> Result<Self::Tx, StoreError>;
+
+    /// Begins the group commit's transaction, on the group commit's own thread, which may
+    /// block: SQLite runs the batch's statements on it in place, with no hand-off.
+    async fn begin_batch(pool: &Self::Pool) -> Result<Self::Tx, StoreError>;
+
+    async fn commit(tx: Self::Tx) -> Result<(), StoreError>;
 
     /// Makes concurrent events for the same order wait for each other.
-    async fn lock_order(
-        tx: &mut Transaction<'static, Self>,
-        id: &OrderId,
-    ) -> Result<(), StoreError>;
+    async fn lock_order(tx: &mut Self::Tx, id: &OrderId) -> Result<(), StoreError>;
 
     /// Makes concurrent claims wait for each other, so that the counts of recent attempts that
     /// keep Telegram's limits are exact across workers.
-    async fn lock_claims(tx: &mut Transaction<'static, Self>) -> Result<(), StoreError>;
+    async fn lock_claims(tx: &mut Self::Tx) -> Result<(), StoreError>;
 
     /// See `EventTx::write_off`: the balances are numbers in PostgreSQL and exact text in SQLite.
     async fn write_off(
-        tx: &mut Transaction<'static, Self>,
+        tx: &mut Self::Tx,
         off: WriteOff<'_>,
     ) -> Result<Vec<(Sku, Decimal)>, StoreError>;
 
     /// How much disk the database takes (see `DatabaseSize`).
-    async fn size(pool: &Pool<Self>) -> Result<DatabaseSize, StoreError>;
+    async fn size(pool: &Self::Pool) -> Result<DatabaseSize, StoreError>;
 
     /// See `Housekeeping::tidy`.
-    async fn tidy(pool: &Pool<Self>) -> Result<(), StoreError>;
+    async fn tidy(pool: &Self::Pool) -> Result<(), StoreError>;
 
     /// See `Housekeeping::compact`.
-    async fn compact(pool: &Pool<Self>) -> Result<(), StoreError>;
+    async fn compact(pool: &Self::Pool) -> Result<(), StoreError>;
 }

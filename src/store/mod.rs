@@ -7,6 +7,7 @@ pub mod action_tx;
 pub mod change_bus;
 mod columns;
 pub mod console;
+pub mod db;
 pub mod delivery;
 mod dialect;
 mod event_tx;
@@ -26,6 +27,7 @@ mod sql_operations;
 mod sql_operator;
 mod sql_picking;
 pub mod sqlite;
+mod sqlite_migrate;
 pub mod story;
 
 pub use action_tx::{ActionTx, PickingSubject, RequeuedNotice};
@@ -44,14 +46,25 @@ use crate::database_url::DatabaseUrl;
 use crate::domain::{Routing, Settings};
 use std::sync::Arc;
 
-pub use sqlx::sqlite::SqliteSynchronous;
+pub use db::lite::Synchronous as SqliteSynchronous;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// PostgreSQL's (sqlx's) errors.
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// SQLite's (rusqlite's) errors.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A statement that always gives a row gave none.
+    #[error("no row where one was expected")]
+    RowNotFound,
+    /// SQLite's writer (the group commit's thread, or the connection's lock) is gone: the
+    /// process is shutting down.
+    #[error("the database writer has stopped")]
+    WriterStopped,
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
     /// The database role lacks a privilege the step needs (pool mode's least-privilege role
@@ -72,17 +85,8 @@ pub enum StoreError {
 }
 
 impl From<sqlx::Error> for StoreError {
-    /// A status, kind or outcome column holding a value outside its list is corrupt data, not
-    /// a database failure: retrying will not help.
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::ColumnDecode { index, source }
-                if source.downcast_ref::<columns::UnknownValue>().is_some() =>
-            {
-                StoreError::Corrupt(format!("column {index}: {source}"))
-            }
-            error => StoreError::Database(error),
-        }
+        StoreError::Database(error)
     }
 }
 

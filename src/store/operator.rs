@@ -1,6 +1,7 @@
 //! What the operator's pages ask of the store beyond `ReadSide`: the journal searched, and the
 //! dashboard's counts.
 
+use super::db::from_row;
 use crate::domain::{Outcome, Status};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -48,10 +49,16 @@ fn far_future() -> DateTime<Utc> {
 }
 
 /// How many orders of one store are in one status.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCount {
     pub store_id: Option<String>,
     pub status: Status,
     pub count: i64,
 }
+
+from_row!(OrderCount {
+    store_id,
+    status,
+    count
+});

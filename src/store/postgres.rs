@@ -3,6 +3,7 @@
 //! the other; unique keys (order id, number, ledger entry, outbox notice) are the backstop.
 
 use super::change_bus::{ChangeBus, PgChangeBus};
+use super::db::{self, Query};
 use super::dialect::{Dialect, ServerWatch, WriteOff};
 use super::event_tx::parse_decimal;
 use super::primary::Primary;
@@ -13,8 +14,7 @@ use crate::database_url::PostgresUrl;
 use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgQueryResult};
-use sqlx::query::Query;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::{Pool, Postgres, Transaction};
 use std::sync::Arc;
 use tokio_util::sync::{CancellationToken, DropGuard};
@@ -105,6 +105,10 @@ async fn schema_is_current(pool: &Pool<Postgres>) -> Result<bool, StoreError> {
 
 #[async_trait]
 impl Dialect for Postgres {
+    const NAME: &'static str = "PostgreSQL";
+    type Pool = Pool<Postgres>;
+    type Writer = Pool<Postgres>;
+    type Tx = Transaction<'static, Postgres>;
     type Server = PgServer;
     type Revision = i32;
     type SkuList = Vec<String>;
@@ -124,10 +128,7 @@ impl Dialect for Postgres {
              WITH ORDINALITY AS h(event, outcome, detail, n)
         ORDER BY h.n";
 
-    fn bind_notes<'q>(
-        query: Query<'q, Postgres, PgArguments>,
-        notes: &[HistoryNote],
-    ) -> Result<Query<'q, Postgres, PgArguments>, StoreError> {
+    fn bind_notes<'q>(query: Query<'q>, notes: &[HistoryNote]) -> Result<Query<'q>, StoreError> {
         let column = |f: fn(&HistoryNote) -> &str| notes.iter().map(f).collect::<Vec<_>>();
         Ok(query
             .bind(column(|n| n.event.as_str()))
@@ -139,8 +140,8 @@ impl Dialect for Postgres {
         Ok(skus.iter().map(Sku::to_string).collect())
     }
 
-    fn rows_affected(result: &PgQueryResult) -> u64 {
-        result.rows_affected()
+    fn writer(pool: &Pool<Postgres>) -> &Pool<Postgres> {
+        pool
     }
 
     async fn migrate(pool: &Pool<Postgres>) -> Result<(), StoreError> {
@@ -172,21 +173,31 @@ impl Dialect for Postgres {
         Ok(pool.begin().await?)
     }
 
+    async fn begin_batch(
+        pool: &Pool<Postgres>,
+    ) -> Result<Transaction<'static, Postgres>, StoreError> {
+        Ok(pool.begin().await?)
+    }
+
+    async fn commit(tx: Transaction<'static, Postgres>) -> Result<(), StoreError> {
+        Ok(tx.commit().await?)
+    }
+
     async fn lock_order(
         tx: &mut Transaction<'static, Postgres>,
         id: &OrderId,
     ) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        db::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind(id.as_str())
-            .execute(&mut **tx)
+            .execute(tx)
             .await?;
         Ok(())
     }
 
     async fn lock_claims(tx: &mut Transaction<'static, Postgres>) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        db::query("SELECT pg_advisory_xact_lock($1)")
             .bind(CLAIM_LOCK)
-            .execute(&mut **tx)
+            .execute(tx)
             .await?;
         Ok(())
     }
@@ -198,7 +209,7 @@ impl Dialect for Postgres {
         let skus: Vec<&str> = off.moves.iter().map(|(sku, _)| sku.as_str()).collect();
         let quantities: Vec<String> = off.moves.iter().map(|(_, q)| q.to_string()).collect();
         // Only the ledger entries that are new move a balance: a repeat writes nothing off again.
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String)> = db::query_as(
             "WITH moved AS (
                  INSERT INTO stock_ledger (original_order_id, store_id, sku, quantity, reason, at,
                                            actor)
@@ -219,7 +230,7 @@ impl Dialect for Postgres {
         .bind(ACTOR)
         .bind(&skus)
         .bind(&quantities)
-        .fetch_all(&mut **tx)
+        .fetch_all(tx)
         .await?;
         rows.into_iter()
             .map(|(sku, balance)| {
@@ -231,7 +242,7 @@ impl Dialect for Postgres {
     }
 
     async fn size(pool: &Pool<Postgres>) -> Result<DatabaseSize, StoreError> {
-        let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+        let bytes: i64 = db::query_scalar("SELECT pg_database_size(current_database())")
             .fetch_one(pool)
             .await?;
         Ok(DatabaseSize {
@@ -246,7 +257,7 @@ impl Dialect for Postgres {
     }
     async fn compact(pool: &Pool<Postgres>) -> Result<(), StoreError> {
         // The simple protocol: VACUUM may not run inside a transaction, implicit ones included.
-        sqlx::raw_sql("VACUUM (ANALYZE)").execute(pool).await?;
+        db::raw_sql("VACUUM (ANALYZE)").execute(pool).await?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! What the store hands out and takes in besides domain values: rows for the CLI and metrics.
 
+use super::db::from_row;
 use super::delivery::OutboxStatus;
 use crate::domain::{NoticeKind, OrderDocument, Outcome, Status};
 use chrono::{DateTime, Utc};
@@ -13,7 +14,7 @@ pub struct OrderRecord {
     pub history: Vec<HistoryRow>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryRow {
     pub at: DateTime<Utc>,
     pub event: String,
@@ -22,6 +23,14 @@ pub struct HistoryRow {
     pub actor: String,
 }
 
+from_row!(HistoryRow {
+    at,
+    event,
+    outcome,
+    detail,
+    actor
+});
+
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
     pub status: Option<Status>,
@@ -29,7 +38,7 @@ pub struct OrderFilter {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderSummary {
     pub original_order_id: String,
@@ -39,6 +48,15 @@ pub struct OrderSummary {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+from_row!(OrderSummary {
+    original_order_id,
+    number,
+    status,
+    store_id,
+    created_at,
+    updated_at
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StockBalance {
@@ -63,7 +81,7 @@ pub struct OutboxFilter {
     pub order_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxRow {
     pub id: i64,
@@ -81,6 +99,21 @@ pub struct OutboxRow {
     /// Telegram's description or the network error of the last failed attempt.
     pub last_error: Option<String>,
 }
+
+from_row!(OutboxRow {
+    id,
+    original_order_id,
+    kind,
+    chat,
+    status,
+    attempts,
+    text,
+    created_at,
+    next_attempt_at,
+    sent_at,
+    telegram_message_id,
+    last_error
+});
 
 /// One authenticated request, as the journal keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +138,7 @@ pub struct JournalFilter {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalRow {
     pub id: i64,
@@ -121,6 +154,20 @@ pub struct JournalRow {
     /// A replay's row: the row it repeats.
     pub replay_of: Option<i64>,
 }
+
+from_row!(JournalRow {
+    id,
+    at,
+    request_id,
+    event_type,
+    original_order_id,
+    outcome,
+    status_code,
+    duration_ms,
+    detail,
+    body,
+    replay_of
+});
 
 /// Database-held numbers for `/metrics`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -4,16 +4,16 @@
 //! `i64`); on SQLite, where those columns are text and integers already, they change nothing.
 //! A filter's `CAST($1 AS TEXT) IS NULL` gives PostgreSQL the parameter's type.
 
+use super::db;
 use super::event_tx::{parse_decimal, parse_document};
 use super::records::*;
 use super::{OrderKey, ReadSide, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Pool;
 
 /// The store over one database; `SqliteStore` and `PostgresStore` name its two kinds.
 pub struct SqlStore<DB: super::dialect::Dialect> {
-    pub(super) pool: Pool<DB>,
+    pub(super) pool: DB::Pool,
     /// Keeps the pool on a server that takes writes (PostgreSQL's failover).
     pub(super) server: DB::Server,
 }
@@ -30,7 +30,7 @@ on_either_database! {
     impl ReadSide for SqlStore<DB> {
         async fn order(&self, key: OrderKey<'_>) -> Result<Option<OrderRecord>, StoreError> {
             let (id, number) = key.columns();
-            let row: Option<(String, String)> = sqlx::query_as(
+            let row: Option<(String, String)> = db::query_as(
                 "SELECT original_order_id, CAST(document AS TEXT) FROM orders
                  WHERE original_order_id = $1 OR number = $2",
             )
@@ -42,7 +42,7 @@ on_either_database! {
                 return Ok(None);
             };
             let document = parse_document(&document)?;
-            let history = sqlx::query_as::<_, HistoryRow>(
+            let history = db::query_as::<HistoryRow>(
                 "SELECT at, event, outcome, detail, actor FROM order_history
                  WHERE original_order_id = $1 ORDER BY id",
             )
@@ -53,7 +53,7 @@ on_either_database! {
         }
 
         async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, StoreError> {
-            Ok(sqlx::query_as::<_, OrderSummary>(
+            Ok(db::query_as::<OrderSummary>(
                 "SELECT original_order_id, number, status, store_id, created_at, updated_at FROM orders
                  WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)
                    AND (CAST($2 AS TEXT) IS NULL OR store_id = $2)
@@ -67,7 +67,7 @@ on_either_database! {
         }
 
         async fn stock(&self, store_id: Option<&str>) -> Result<Vec<StockBalance>, StoreError> {
-            let rows: Vec<(String, String, String)> = sqlx::query_as(
+            let rows: Vec<(String, String, String)> = db::query_as(
                 "SELECT store_id, sku, CAST(quantity AS TEXT) FROM stock_balances
                  WHERE CAST($1 AS TEXT) IS NULL OR store_id = $1 ORDER BY store_id, sku",
             )
@@ -86,7 +86,7 @@ on_either_database! {
         }
 
         async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRow>, StoreError> {
-            Ok(sqlx::query_as::<_, OutboxRow>(
+            Ok(db::query_as::<OutboxRow>(
                 "SELECT id, original_order_id, kind, chat, status, CAST(attempts AS BIGINT) AS attempts,
                         text, created_at, next_attempt_at, sent_at, telegram_message_id, last_error
                  FROM outbox
@@ -101,7 +101,7 @@ on_either_database! {
         }
 
         async fn journal(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>, StoreError> {
-            Ok(sqlx::query_as::<_, JournalRow>(
+            Ok(db::query_as::<JournalRow>(
                 "SELECT id, at, request_id, event_type, original_order_id, outcome,
                         CAST(status_code AS BIGINT) AS status_code, duration_ms, detail, body,
                         replay_of
@@ -115,16 +115,16 @@ on_either_database! {
         }
 
         async fn gauges(&self) -> Result<Gauges, StoreError> {
-            let outbox = sqlx::query_as::<_, (String, i64)>(
+            let outbox = db::query_as::<(String, i64)>(
                 "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status",
             )
             .fetch_all(&self.pool)
             .await?;
-            let negative_balances: i64 = sqlx::query_scalar(DB::NEGATIVE_BALANCES)
+            let negative_balances: i64 = db::query_scalar(DB::NEGATIVE_BALANCES)
                 .fetch_one(&self.pool)
                 .await?;
             let oldest_pending_at: Option<DateTime<Utc>> =
-                sqlx::query_scalar("SELECT MIN(queued_at) FROM outbox WHERE status = 'pending'")
+                db::query_scalar("SELECT MIN(queued_at) FROM outbox WHERE status = 'pending'")
                     .fetch_one(&self.pool)
                     .await?;
             let (journal_rows, oldest_journal_at) = self.journal_extent().await?;
@@ -143,18 +143,18 @@ on_either_database! {
             for table in TABLES {
                 // The name is one of the constants of `TABLES`: nothing from outside reaches it.
                 let sql = format!("SELECT COUNT(*) FROM {table}");
-                let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                let rows: i64 = db::query_scalar(sql)
                     .fetch_one(&self.pool)
                     .await?;
                 tables.push(TableRows { table, rows });
             }
             let oldest_journal_at = self.journal_extent().await?.1;
             let oldest_sent_notice_at: Option<DateTime<Utc>> =
-                sqlx::query_scalar("SELECT MIN(sent_at) FROM outbox WHERE status = 'sent'")
+                db::query_scalar("SELECT MIN(sent_at) FROM outbox WHERE status = 'sent'")
                     .fetch_one(&self.pool)
                     .await?;
             Ok(DatabaseStats {
-                backend: <DB as sqlx::Database>::NAME,
+                backend: DB::NAME,
                 size: DB::size(&self.pool).await?,
                 tables,
                 oldest_journal_at,
@@ -172,10 +172,10 @@ on_either_database! {
         /// a PostgreSQL transaction that rolled back leaves a gap); `stats` counts exactly.
         async fn journal_extent(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
             let rows: i64 =
-                sqlx::query_scalar("SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM journal")
+                db::query_scalar("SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM journal")
                     .fetch_one(&self.pool)
                     .await?;
-            let oldest: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT MIN(at) FROM journal")
+            let oldest: Option<DateTime<Utc>> = db::query_scalar("SELECT MIN(at) FROM journal")
                 .fetch_one(&self.pool)
                 .await?;
             Ok((rows, oldest))

@@ -2,8 +2,9 @@
 
 use super::action_tx::{ActionTx, PickingSubject, RequeuedNotice};
 use super::console::NewLink;
+use super::db;
 use super::delivery::{REQUEUE, Requeue};
-use super::dialect::ServerWatch;
+use super::dialect::{Dialect, ServerWatch};
 use super::event_tx::parse_document;
 use super::records::JournalEntry;
 use super::sql::SqlStore;
@@ -13,19 +14,18 @@ use super::{ActionStore, StoreError};
 use crate::domain::{OrderId, Picking};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Transaction;
 
 on_either_database! {
     #[async_trait]
     impl ActionStore for SqlStore<DB> {
         async fn begin_action(&self) -> Result<Box<dyn ActionTx>, StoreError> {
             self.server.ready()?;
-            Ok(Box::new(SqlActionTx(DB::begin_write(&self.pool).await?)))
+            Ok(Box::new(SqlActionTx::<DB>(DB::begin_write(&self.pool).await?)))
         }
     }
 }
 
-pub(crate) struct SqlActionTx<DB: sqlx::Database>(Transaction<'static, DB>);
+pub(crate) struct SqlActionTx<DB: Dialect>(DB::Tx);
 
 on_either_database! {
     #[async_trait]
@@ -35,13 +35,13 @@ on_either_database! {
             id: &OrderId,
         ) -> Result<Option<PickingSubject>, StoreError> {
             DB::lock_order(&mut self.0, id).await?;
-            let row: Option<PickingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let row: Option<PickingRow> = db::query_as(format!(
                 "SELECT CAST(o.document AS TEXT), {PICKING_COLUMNS} FROM orders o
                  LEFT JOIN picking p ON p.original_order_id = o.original_order_id
                  WHERE o.original_order_id = $1"
-            )))
+            ))
             .bind(id.as_str())
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(&mut self.0)
             .await?;
             row.map(|row| {
                 let (document, picking) = picking_from_row(row)?;
@@ -60,7 +60,7 @@ on_either_database! {
             picking: &Picking,
             now: DateTime<Utc>,
         ) -> Result<(), StoreError> {
-            sqlx::query(
+            db::query(
                 "INSERT INTO picking (original_order_id, store_id, picker, started_at,
                                       finished_at, finished_by, due_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -78,7 +78,7 @@ on_either_database! {
             .bind(picking.finished_by.as_ref().map(|name| name.as_str()))
             .bind(picking.due_at)
             .bind(now)
-            .execute(&mut *self.0)
+            .execute(&mut self.0)
             .await?;
             Ok(())
         }
@@ -92,12 +92,12 @@ on_either_database! {
                 Requeue::One(id) => Some(id),
                 Requeue::AllFailed => None,
             };
-            let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let rows: Vec<(i64, String)> = db::query_as(format!(
                 "{REQUEUE} RETURNING id, original_order_id"
-            )))
+            ))
             .bind(now)
             .bind(id)
-            .fetch_all(&mut *self.0)
+            .fetch_all(&mut self.0)
             .await?;
             Ok(rows
                 .into_iter()
@@ -106,7 +106,7 @@ on_either_database! {
         }
 
         async fn create_link(&mut self, link: &NewLink) -> Result<i64, StoreError> {
-            Ok(sqlx::query_scalar(
+            Ok(db::query_scalar(
                 "INSERT INTO console_links (code_digest, store_id, name, created_by, created_at,
                                             expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -117,35 +117,35 @@ on_either_database! {
             .bind(link.created_by.as_str())
             .bind(link.created_at)
             .bind(link.expires_at)
-            .fetch_one(&mut *self.0)
+            .fetch_one(&mut self.0)
             .await?)
         }
 
         async fn revoke_link(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
-            let revoked = sqlx::query(
+            let revoked = db::query(
                 "UPDATE console_links SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
             )
             .bind(id)
             .bind(now)
-            .execute(&mut *self.0)
+            .execute(&mut self.0)
             .await?;
-            sqlx::query(
+            db::query(
                 "UPDATE console_sessions SET ended_at = $2
                  WHERE link_id = $1 AND ended_at IS NULL",
             )
             .bind(id)
             .bind(now)
-            .execute(&mut *self.0)
+            .execute(&mut self.0)
             .await?;
-            Ok(DB::rows_affected(&revoked) > 0)
+            Ok(revoked > 0)
         }
 
         async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError> {
-            insert_journal(&mut *self.0, entry).await
+            insert_journal(&mut self.0, entry).await
         }
 
         async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-            self.0.commit().await?;
+            DB::commit(self.0).await?;
             Ok(())
         }
     }

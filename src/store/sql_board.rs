@@ -2,6 +2,7 @@
 //! the catalog of an order's lines. Both are served by the `orders_by_store_status` index
 //! (migration 0006): a store's board never reads another store's orders or the delivered past.
 
+use super::db;
 use super::event_tx::{CatalogColumns, catalog_from_rows, parse_document};
 use super::sql::SqlStore;
 use super::sql_picking::{PICKING_COLUMNS, PickingRow, picking_from_row};
@@ -37,22 +38,22 @@ on_either_database! {
             store_id: &str,
             cancelled_since: DateTime<Utc>,
         ) -> Result<Vec<BoardOrder>, StoreError> {
-            let documents: Vec<PickingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let documents: Vec<PickingRow> = db::query_as(format!(
                 "SELECT CAST(o.document AS TEXT), {PICKING_COLUMNS} FROM orders o
                  LEFT JOIN picking p ON p.original_order_id = o.original_order_id
                  WHERE {IN_PLAY}
                  ORDER BY o.created_at, o.original_order_id"
-            )))
+            ))
             .bind(store_id)
             .bind(cancelled_since)
             .fetch_all(&self.pool)
             .await?;
-            let notes: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let notes: Vec<(String, String)> = db::query_as(format!(
                 "SELECT h.original_order_id, h.detail FROM order_history h
                  JOIN orders o ON o.original_order_id = h.original_order_id
                  WHERE {IN_PLAY} AND h.event = 'order.changed' AND h.outcome = 'applied'
                  ORDER BY h.id"
-            )))
+            ))
             .bind(store_id)
             .bind(cancelled_since)
             .fetch_all(&self.pool)
@@ -82,7 +83,7 @@ on_either_database! {
         }
 
         async fn catalog(&self, skus: &[Sku]) -> Result<Catalog, StoreError> {
-            let rows: Vec<CatalogColumns> = sqlx::query_as(DB::CATALOG_FOR)
+            let rows: Vec<CatalogColumns> = db::query_as(DB::CATALOG_FOR)
                 .bind(DB::sku_list(skus)?)
                 .fetch_all(&self.pool)
                 .await?;

@@ -1,6 +1,7 @@
 //! The console's sign-in records on either database, one statement text for both.
 
 use super::console::{Link, NewSession, Session};
+use super::db;
 use super::sql::SqlStore;
 use super::{ConsoleAccess, StoreError};
 use async_trait::async_trait;
@@ -13,7 +14,7 @@ on_either_database! {
     #[async_trait]
     impl ConsoleAccess for SqlStore<DB> {
         async fn open_session(&self, session: &NewSession) -> Result<(), StoreError> {
-            sqlx::query(
+            db::query(
                 "INSERT INTO console_sessions (id_digest, role, name, csrf, link_id, grant_digest,
                                                created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -26,7 +27,7 @@ on_either_database! {
             .bind(session.grant_digest.as_deref())
             .bind(session.created_at)
             .bind(session.expires_at)
-            .execute(&self.pool)
+            .execute(DB::writer(&self.pool))
             .await?;
             Ok(())
         }
@@ -36,7 +37,7 @@ on_either_database! {
             id_digest: &str,
             now: DateTime<Utc>,
         ) -> Result<Option<Session>, StoreError> {
-            Ok(sqlx::query_as::<_, Session>(
+            Ok(db::query_as::<Session>(
                 "SELECT role, name, csrf, expires_at, grant_digest FROM console_sessions
                  WHERE id_digest = $1 AND ended_at IS NULL AND expires_at > $2",
             )
@@ -47,13 +48,13 @@ on_either_database! {
         }
 
         async fn end_session(&self, id_digest: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-            sqlx::query(
+            db::query(
                 "UPDATE console_sessions SET ended_at = $2
                  WHERE id_digest = $1 AND ended_at IS NULL",
             )
             .bind(id_digest)
             .bind(now)
-            .execute(&self.pool)
+            .execute(DB::writer(&self.pool))
             .await?;
             Ok(())
         }
@@ -66,26 +67,26 @@ on_either_database! {
             // The grants in use are few (a line of the tokens file each): read them, and end
             // those gone one by one, all in one transaction.
             let mut tx = DB::begin_write(&self.pool).await?;
-            let in_use: Vec<(String, String)> = sqlx::query_as(
+            let in_use: Vec<(String, String)> = db::query_as(
                 "SELECT DISTINCT grant_digest, role FROM console_sessions
                  WHERE grant_digest IS NOT NULL AND ended_at IS NULL",
             )
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut tx)
             .await?;
             let mut ended = 0;
             for (grant, role) in in_use.iter().filter(|used| !kept.contains(used)) {
-                let done = sqlx::query(
+                let done = db::query(
                     "UPDATE console_sessions SET ended_at = $3
                      WHERE grant_digest = $1 AND role = $2 AND ended_at IS NULL",
                 )
                 .bind(grant.as_str())
                 .bind(role.as_str())
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-                ended += DB::rows_affected(&done);
+                ended += done;
             }
-            tx.commit().await?;
+            DB::commit(tx).await?;
             Ok(ended)
         }
 
@@ -101,16 +102,16 @@ on_either_database! {
                    AND expires_at > $2
                  RETURNING {LINK_COLUMNS}"
             );
-            Ok(sqlx::query_as::<_, Link>(sqlx::AssertSqlSafe(sql))
+            Ok(db::query_as::<Link>(sql)
                 .bind(code_digest)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(DB::writer(&self.pool))
                 .await?)
         }
 
         async fn links(&self) -> Result<Vec<Link>, StoreError> {
             let sql = format!("SELECT {LINK_COLUMNS} FROM console_links ORDER BY id DESC");
-            Ok(sqlx::query_as::<_, Link>(sqlx::AssertSqlSafe(sql))
+            Ok(db::query_as::<Link>(sql)
                 .fetch_all(&self.pool)
                 .await?)
         }

@@ -1,6 +1,7 @@
 //! An event's transaction on either database: the statements `ingest` runs, one `$n` text for
 //! both, with the real differences asked of the `Dialect`.
 
+use super::db::{self, Exec};
 use super::dialect::{Dialect, ServerWatch, WriteOff};
 use super::event_tx::{CatalogColumns, EventTx, catalog_from_rows, document_json, parse_document};
 use super::records::*;
@@ -10,7 +11,6 @@ use crate::domain::{ACTOR, Catalog, HistoryNote, Notice, OrderDocument, OrderId,
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::{Encode, Executor, IntoArguments, Transaction, Type};
 
 const INSERT_JOURNAL: &str = "
     INSERT INTO journal (at, request_id, event_type, original_order_id, outcome, status_code,
@@ -22,29 +22,29 @@ on_either_database! {
     #[async_trait]
     impl IngestStore for SqlStore<DB> {
         async fn begin_event(&self, _order: &OrderId) -> Result<Box<dyn EventTx>, StoreError> {
-            Ok(Box::new(SqlEventTx(DB::begin_write(&self.pool).await?)))
+            Ok(Box::new(SqlEventTx::<DB>(DB::begin_write(&self.pool).await?)))
         }
 
         async fn begin_batch(&self) -> Result<Box<dyn EventTx>, StoreError> {
             // The same writing transaction: on PostgreSQL each event still takes its order's
             // advisory lock, held until the batch commits.
-            Ok(Box::new(SqlEventTx(DB::begin_write(&self.pool).await?)))
+            Ok(Box::new(SqlEventTx::<DB>(DB::begin_batch(&self.pool).await?)))
         }
 
         async fn record(&self, entry: &JournalEntry) -> Result<(), StoreError> {
-            insert_journal(&self.pool, entry).await
+            insert_journal(DB::writer(&self.pool), entry).await
         }
 
         async fn ping(&self) -> Result<(), StoreError> {
             self.server.ready()?;
-            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            db::query("SELECT 1").execute(&self.pool).await?;
             Ok(())
         }
     }
 }
 
 /// The transaction of one event (the sequence is `ingest`'s).
-pub(crate) struct SqlEventTx<DB: sqlx::Database>(pub(super) Transaction<'static, DB>);
+pub(crate) struct SqlEventTx<DB: Dialect>(pub(super) DB::Tx);
 
 on_either_database! {
     #[async_trait]
@@ -54,29 +54,29 @@ on_either_database! {
         }
 
         async fn load_order(&mut self, id: &OrderId) -> Result<Option<OrderDocument>, StoreError> {
-            let document: Option<String> = sqlx::query_scalar(
+            let document: Option<String> = db::query_scalar(
                 "SELECT CAST(document AS TEXT) FROM orders WHERE original_order_id = $1",
             )
             .bind(id.as_str())
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(&mut self.0)
             .await?;
             document.as_deref().map(parse_document).transpose()
         }
 
         async fn catalog_for(&mut self, skus: &[Sku]) -> Result<Catalog, StoreError> {
-            let rows: Vec<CatalogColumns> = sqlx::query_as(DB::CATALOG_FOR)
+            let rows: Vec<CatalogColumns> = db::query_as(DB::CATALOG_FOR)
                 .bind(DB::sku_list(skus)?)
-                .fetch_all(&mut *self.0)
+                .fetch_all(&mut self.0)
                 .await?;
             Ok(catalog_from_rows(rows))
         }
 
         async fn next_number_seq(&mut self, id: &OrderId) -> Result<u64, StoreError> {
-            let seq: i64 = sqlx::query_scalar(
+            let seq: i64 = db::query_scalar(
                 "INSERT INTO order_numbers (original_order_id) VALUES ($1) RETURNING seq",
             )
             .bind(id.as_str())
-            .fetch_one(&mut *self.0)
+            .fetch_one(&mut self.0)
             .await?;
             u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("order number sequence {seq}")))
         }
@@ -95,7 +95,7 @@ on_either_database! {
                          document = excluded.document, updated_at = excluded.updated_at",
                 DB::AS_JSON
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
+            db::query(sql)
                 .bind(doc.original_order_id.as_str())
                 .bind(doc.number.as_deref())
                 .bind(doc.store_id.as_ref().map(|s| s.as_str()))
@@ -104,7 +104,7 @@ on_either_database! {
                 .bind(document_json(doc)?)
                 .bind(doc.created_at)
                 .bind(doc.updated_at)
-                .execute(&mut *self.0)
+                .execute(&mut self.0)
                 .await?;
             Ok(())
         }
@@ -115,11 +115,11 @@ on_either_database! {
             at: DateTime<Utc>,
             notes: &[HistoryNote],
         ) -> Result<(), StoreError> {
-            let query = sqlx::query(DB::ADD_HISTORY)
+            let query = db::query(DB::ADD_HISTORY)
                 .bind(id.as_str())
                 .bind(at)
                 .bind(ACTOR);
-            DB::bind_notes(query, notes)?.execute(&mut *self.0).await?;
+            DB::bind_notes(query, notes)?.execute(&mut self.0).await?;
             Ok(())
         }
 
@@ -140,7 +140,7 @@ on_either_database! {
         }
 
         async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
-            let done = sqlx::query(
+            let done = db::query(
                 "INSERT INTO outbox (original_order_id, kind, chat, dedup_key, text, created_at,
                                      next_attempt_at, queued_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
@@ -152,58 +152,44 @@ on_either_database! {
             .bind(notice.dedup_key.as_str())
             .bind(notice.text.as_str())
             .bind(at)
-            .execute(&mut *self.0)
+            .execute(&mut self.0)
             .await?;
-            Ok(DB::rows_affected(&done) > 0)
+            Ok(done > 0)
         }
 
         async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError> {
-            insert_journal(&mut *self.0, entry).await
+            insert_journal(&mut self.0, entry).await
         }
 
         async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-            Ok(self.0.commit().await?)
+            DB::commit(self.0).await
         }
 
         async fn savepoint(&mut self) -> Result<(), StoreError> {
-            sqlx::raw_sql("SAVEPOINT event").execute(&mut *self.0).await?;
+            db::raw_sql("SAVEPOINT event").execute(&mut self.0).await?;
             Ok(())
         }
 
         async fn release(&mut self) -> Result<(), StoreError> {
-            sqlx::raw_sql("RELEASE SAVEPOINT event").execute(&mut *self.0).await?;
+            db::raw_sql("RELEASE SAVEPOINT event").execute(&mut self.0).await?;
             Ok(())
         }
 
         async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
             // ROLLBACK TO keeps the savepoint open; RELEASE closes it, as if it never was.
-            sqlx::raw_sql("ROLLBACK TO SAVEPOINT event; RELEASE SAVEPOINT event")
-                .execute(&mut *self.0)
+            db::raw_sql("ROLLBACK TO SAVEPOINT event; RELEASE SAVEPOINT event")
+                .execute(&mut self.0)
                 .await?;
             Ok(())
         }
     }
 }
 
-pub(super) async fn insert_journal<'c, DB, E>(
-    conn: E,
-    entry: &JournalEntry,
-) -> Result<(), StoreError>
-where
-    DB: Dialect,
-    E: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
-    for<'a> i32: Encode<'a, DB> + Type<DB>,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
-    for<'a> DateTime<Utc>: Encode<'a, DB> + Type<DB>,
-{
+pub(super) async fn insert_journal(on: impl Exec, entry: &JournalEntry) -> Result<(), StoreError> {
     // The body's text borrowed from the request's bytes (a body that is not UTF-8 is kept
     // with its bad bytes replaced, as it was always shown).
     let body = entry.body.as_deref().map(String::from_utf8_lossy);
-    sqlx::query(INSERT_JOURNAL)
+    db::query(INSERT_JOURNAL)
         .bind(entry.at)
         .bind(entry.request_id.as_deref())
         .bind(entry.event_type.as_deref())
@@ -214,7 +200,7 @@ where
         .bind(entry.detail.as_str())
         .bind(body.as_deref())
         .bind(entry.replay_of)
-        .execute(conn)
+        .execute(on)
         .await?;
     Ok(())
 }

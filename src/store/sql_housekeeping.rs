@@ -2,6 +2,7 @@
 //! one instance at a time, and pruning by age in small batches. The indexes of migrations 0004
 //! and 0010 let a batch find its rows without scanning the table.
 
+use super::db;
 use super::records::{DatabaseSize, Prunable};
 use super::sql::SqlStore;
 use super::{Housekeeping, StoreError};
@@ -54,14 +55,14 @@ on_either_database! {
             now: DateTime<Utc>,
             until: DateTime<Utc>,
         ) -> Result<bool, StoreError> {
-            let done = sqlx::query(TAKE_LEASE)
+            let done = db::query(TAKE_LEASE)
                 .bind(task)
                 .bind(holder)
                 .bind(until)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(DB::writer(&self.pool))
                 .await?;
-            Ok(DB::rows_affected(&done) > 0)
+            Ok(done > 0)
         }
 
         async fn end_lease(
@@ -70,11 +71,11 @@ on_either_database! {
             holder: &str,
             now: DateTime<Utc>,
         ) -> Result<(), StoreError> {
-            sqlx::query(END_LEASE)
+            db::query(END_LEASE)
                 .bind(task)
                 .bind(holder)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(DB::writer(&self.pool))
                 .await?;
             Ok(())
         }
@@ -91,12 +92,12 @@ on_either_database! {
                 Prunable::ConsoleSessions => PRUNE_CONSOLE_SESSIONS,
                 Prunable::ConsoleLinks => PRUNE_CONSOLE_LINKS,
             };
-            let done = sqlx::query(statement)
+            let done = db::query(statement)
                 .bind(before)
                 .bind(i64::from(limit))
-                .execute(&self.pool)
+                .execute(DB::writer(&self.pool))
                 .await?;
-            Ok(DB::rows_affected(&done))
+            Ok(done)
         }
 
         async fn tidy(&self) -> Result<(), StoreError> {

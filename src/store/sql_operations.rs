@@ -1,6 +1,7 @@
 //! What the operator does to either database: migrations, imports and re-queueing parked
 //! notices, one statement text for both.
 
+use super::db;
 use super::records::{CatalogRow, StockBalance};
 use super::sql::SqlStore;
 use super::{Operations, StoreError};
@@ -26,15 +27,15 @@ on_either_database! {
                 DB::AS_DECIMAL
             );
             for row in rows {
-                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                db::query(sql.clone())
                     .bind(row.store.as_str())
                     .bind(row.sku.as_str())
                     .bind(row.quantity.to_string())
                     .bind(now)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
-            tx.commit().await?;
+            DB::commit(tx).await?;
             Ok(rows.len())
         }
 
@@ -42,7 +43,7 @@ on_either_database! {
             let mut tx = DB::begin_write(&self.pool).await?;
             let now = Utc::now();
             for row in rows {
-                sqlx::query(
+                db::query(
                     "INSERT INTO catalog (sku, name, unit, zone, updated_at)
                      VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit,
@@ -54,10 +55,10 @@ on_either_database! {
                 .bind(row.unit.as_deref())
                 .bind(row.zone.as_deref())
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             }
-            tx.commit().await?;
+            DB::commit(tx).await?;
             Ok(rows.len())
         }
     }

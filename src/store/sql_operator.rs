@@ -1,6 +1,7 @@
 //! The operator's reads on either database, one statement text for both (see `sql.rs` for the
 //! casts that make one text read the same on both).
 
+use super::db;
 use super::operator::{JournalSearch, OrderCount};
 use super::records::JournalRow;
 use super::sql::SqlStore;
@@ -17,7 +18,7 @@ on_either_database! {
         ) -> Result<Vec<JournalRow>, StoreError> {
             // "A problem" is what the operator is woken for: a body refused as invalid, an
             // order not found, a stale change, a 503, or any other answer of 400 and above.
-            Ok(sqlx::query_as::<_, JournalRow>(
+            Ok(db::query_as::<JournalRow>(
                 "SELECT id, at, request_id, event_type, original_order_id, outcome,
                         CAST(status_code AS BIGINT) AS status_code, duration_ms, detail, body,
                         replay_of
@@ -48,7 +49,7 @@ on_either_database! {
         }
 
         async fn orders_since(&self, since: DateTime<Utc>) -> Result<Vec<OrderCount>, StoreError> {
-            Ok(sqlx::query_as::<_, OrderCount>(
+            Ok(db::query_as::<OrderCount>(
                 "SELECT store_id, status, COUNT(*) AS count FROM orders WHERE created_at >= $1
                  GROUP BY store_id, status ORDER BY store_id, status",
             )
@@ -62,7 +63,7 @@ on_either_database! {
             since: DateTime<Utc>,
             limit: u32,
         ) -> Result<Vec<(DateTime<Utc>, i64)>, StoreError> {
-            Ok(sqlx::query_as::<_, (DateTime<Utc>, i64)>(
+            Ok(db::query_as::<(DateTime<Utc>, i64)>(
                 "SELECT at, duration_ms FROM journal
                  WHERE at >= $1 AND outcome <> 'operator'
                  ORDER BY at DESC LIMIT $2",
@@ -74,7 +75,7 @@ on_either_database! {
         }
 
         async fn backlog(&self) -> Result<Vec<DateTime<Utc>>, StoreError> {
-            let queued: Vec<Option<DateTime<Utc>>> = sqlx::query_scalar(
+            let queued: Vec<Option<DateTime<Utc>>> = db::query_scalar(
                 "SELECT queued_at FROM outbox WHERE status = 'pending' ORDER BY queued_at",
             )
             .fetch_all(&self.pool)

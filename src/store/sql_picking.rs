@@ -1,6 +1,7 @@
 //! The picking of orders on either database: the columns an order's picking is read from (the
 //! board and an action read them alike), and the facts the store's numbers are counted from.
 
+use super::db;
 use super::sql::SqlStore;
 use super::{PickingReads, StoreError};
 use crate::domain::picking_numbers::{Assembled, Untaken};
@@ -61,7 +62,7 @@ on_either_database! {
             assembled_since: DateTime<Utc>,
         ) -> Result<PickingFacts, StoreError> {
             let done: Vec<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
-                sqlx::query_as(
+                db::query_as(
                     "SELECT store_id, started_at, finished_at, due_at FROM picking
                      WHERE finished_at IS NOT NULL AND finished_at >= $1
                        AND (CAST($2 AS TEXT) IS NULL OR store_id = $2)",
@@ -71,7 +72,7 @@ on_either_database! {
                 .fetch_all(&self.pool)
                 .await?;
             // The predicate is the `orders_to_pick` index's own (migration 0008).
-            let untaken: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+            let untaken: Vec<(String, DateTime<Utc>)> = db::query_as(
                 "SELECT o.store_id, o.created_at FROM orders o
                  LEFT JOIN picking p ON p.original_order_id = o.original_order_id
                  WHERE o.status IN ('new', 'paid') AND o.store_id IS NOT NULL

@@ -2,6 +2,8 @@
 //! writer at a time; an event's transaction starts `IMMEDIATE`, so it holds the write lock from
 //! its first read and concurrent copies of one event run strictly one after the other.
 
+use super::db::lite::{LiteOptions, LitePool, LiteTx, LiteUrl, LiteWriter};
+use super::db::{self, Query};
 use super::dialect::{Dialect, WriteOff};
 use super::event_tx::parse_decimal;
 use super::records::DatabaseSize;
@@ -10,15 +12,10 @@ use super::{StoreError, StoreOptions};
 use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
-use sqlx::query::Query;
-use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
-};
-use sqlx::{Pool, Sqlite, Transaction};
 use std::collections::HashMap;
-use std::str::FromStr;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+/// The embedded backend (its connections are `db::lite`'s).
+pub enum Sqlite {}
 
 /// A list bound as one JSON text, for `json_each`: one statement for a whole order.
 fn json_text<T: serde::Serialize>(rows: &T) -> Result<String, StoreError> {
@@ -32,52 +29,27 @@ pub const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 impl SqlStore<Sqlite> {
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
-        let connect = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(options.sqlite_synchronous)
-            .foreign_keys(true)
-            // A checkpoint that reaches the end of the log lets the next commit start it over;
-            // the file is then cut back to this, so a log that grew behind a long reader (a
-            // backup) does not keep its size for ever. SQLite's own checkpoint at 1000 pages
-            // (about 4 MiB) stays as it is.
-            .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string())
+        let pool = LitePool::open(LiteOptions {
+            url: LiteUrl::parse(url)?,
+            synchronous: options.sqlite_synchronous,
             // A writer waits this long for another process (a CLI import) to finish.
-            .busy_timeout(options.acquire_timeout);
-        // One connection: writers queue in order inside the process instead of spinning on
-        // SQLite's busy handler; reads are short and share the queue.
-        // Switching a new file into WAL takes an exclusive lock that SQLite does not wait for
-        // (busy_timeout does not apply): a second process opening the same new file at that
-        // moment (a CLI command while `serve` starts) is told "database is locked", and finds
-        // the file in WAL on a second look.
-        let mut attempt = 1;
-        let pool = loop {
-            let opened = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect.clone())
-                .await;
-            match opened {
-                Err(sqlx::Error::Database(e)) if is_busy(e.as_ref()) && attempt < 5 => {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-                other => break other?,
-            }
-        };
+            busy_timeout: options.acquire_timeout,
+            // A checkpoint that reaches the end of the log lets the next commit start it over;
+            // the file is then cut back to this. SQLite's own checkpoint at 1000 pages (about
+            // 4 MiB) stays as it is.
+            wal_size_limit: WAL_SIZE_LIMIT,
+        })
+        .await?;
         Ok(SqlStore { pool, server: () })
     }
 }
 
-fn is_busy(error: &dyn sqlx::error::DatabaseError) -> bool {
-    error
-        .code()
-        .and_then(|code| code.parse::<i32>().ok())
-        .is_some_and(|code| code & 0xff == 5) // SQLITE_BUSY and its extended codes
-}
-
 #[async_trait]
 impl Dialect for Sqlite {
+    const NAME: &'static str = "SQLite";
+    type Pool = LitePool;
+    type Writer = LiteWriter;
+    type Tx = LiteTx;
     type Server = ();
     type Revision = i64;
     type SkuList = String;
@@ -98,10 +70,7 @@ impl Dialect for Sqlite {
                json_extract(value, '$[2]'), $3
         FROM json_each($4) ORDER BY key";
 
-    fn bind_notes<'q>(
-        query: Query<'q, Sqlite, SqliteArguments>,
-        notes: &[HistoryNote],
-    ) -> Result<Query<'q, Sqlite, SqliteArguments>, StoreError> {
+    fn bind_notes<'q>(query: Query<'q>, notes: &[HistoryNote]) -> Result<Query<'q>, StoreError> {
         let rows: Vec<[&str; 3]> = notes
             .iter()
             .map(|n| [n.event.as_str(), n.outcome.as_str(), n.detail.as_str()])
@@ -113,47 +82,38 @@ impl Dialect for Sqlite {
         json_text(&skus.iter().map(Sku::as_str).collect::<Vec<_>>())
     }
 
-    fn rows_affected(result: &SqliteQueryResult) -> u64 {
-        result.rows_affected()
+    fn writer(pool: &LitePool) -> &LiteWriter {
+        pool.writer()
     }
 
-    async fn migrate(pool: &Pool<Sqlite>) -> Result<(), StoreError> {
-        // sqlx takes no lock for SQLite: two processes starting together (`serve` and a CLI
-        // command, which migrates first too) can race to apply one migration, and the loser
-        // fails on "table ... already exists". A failed attempt means another process has
-        // committed a migration meanwhile, so a fresh look finds less left to do.
-        let mut attempt = 1;
-        loop {
-            match MIGRATOR.run(pool).await {
-                Ok(()) => return Ok(()),
-                Err(sqlx::migrate::MigrateError::ExecuteMigration(..)) if attempt < 5 => {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+    async fn migrate(pool: &LitePool) -> Result<(), StoreError> {
+        super::sqlite_migrate::migrate(pool).await
     }
 
-    async fn begin_write(pool: &Pool<Sqlite>) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+    async fn begin_write(pool: &LitePool) -> Result<LiteTx, StoreError> {
+        pool.begin(false).await
     }
 
-    async fn lock_order(
-        _tx: &mut Transaction<'static, Sqlite>,
-        _id: &OrderId,
-    ) -> Result<(), StoreError> {
+    async fn begin_batch(pool: &LitePool) -> Result<LiteTx, StoreError> {
+        pool.begin(true).await
+    }
+
+    async fn commit(tx: LiteTx) -> Result<(), StoreError> {
+        tx.commit().await
+    }
+
+    async fn lock_order(_tx: &mut LiteTx, _id: &OrderId) -> Result<(), StoreError> {
         Ok(()) // BEGIN IMMEDIATE already holds the database's write lock.
     }
 
-    async fn lock_claims(_tx: &mut Transaction<'static, Sqlite>) -> Result<(), StoreError> {
+    async fn lock_claims(_tx: &mut LiteTx) -> Result<(), StoreError> {
         // BEGIN IMMEDIATE makes a claim the only writer while it counts recent attempts and
         // leases rows, so the limits hold exactly even with a second process on the file.
         Ok(())
     }
 
     async fn write_off(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut LiteTx,
         off: WriteOff<'_>,
     ) -> Result<Vec<(Sku, Decimal)>, StoreError> {
         let entries: Vec<[String; 2]> = off
@@ -162,7 +122,7 @@ impl Dialect for Sqlite {
             .map(|(sku, quantity)| [sku.to_string(), (-*quantity).to_string()])
             .collect();
         // Only the entries that are new come back: a repeat writes nothing off again.
-        let inserted: Vec<String> = sqlx::query_scalar(
+        let inserted: Vec<String> = db::query_scalar::<String>(
             "INSERT INTO stock_ledger (original_order_id, store_id, sku, quantity, reason, at, actor)
              SELECT $1, $2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), 'shipment',
                     $3, $4
@@ -175,19 +135,19 @@ impl Dialect for Sqlite {
         .bind(off.at)
         .bind(ACTOR)
         .bind(json_text(&entries)?)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?;
         if inserted.is_empty() {
             return Ok(Vec::new());
         }
         // SQLite has no decimal type: balances are exact text, added up here under the write lock.
-        let current: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
+        let current: HashMap<String, String> = db::query_as::<(String, String)>(
             "SELECT sku, quantity FROM stock_balances
              WHERE store_id = $1 AND sku IN (SELECT value FROM json_each($2))",
         )
         .bind(off.store.as_str())
         .bind(json_text(&inserted)?)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .collect();
@@ -219,7 +179,7 @@ impl Dialect for Sqlite {
             .iter()
             .map(|(sku, balance)| [sku.to_string(), balance.to_string()])
             .collect();
-        sqlx::query(
+        db::query(
             "INSERT INTO stock_balances (store_id, sku, quantity, updated_at)
              SELECT $1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), $2
              FROM json_each($3) WHERE true
@@ -229,13 +189,13 @@ impl Dialect for Sqlite {
         .bind(off.store.as_str())
         .bind(off.at)
         .bind(json_text(&rows)?)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         Ok(balances)
     }
 
-    async fn size(pool: &Pool<Sqlite>) -> Result<DatabaseSize, StoreError> {
-        let (pages, page_size, free, file): (i64, i64, i64, String) = sqlx::query_as(
+    async fn size(pool: &LitePool) -> Result<DatabaseSize, StoreError> {
+        let (pages, page_size, free, file) = db::query_as::<(i64, i64, i64, String)>(
             "SELECT p.page_count, s.page_size, f.freelist_count, d.file
              FROM pragma_page_count() AS p, pragma_page_size() AS s,
                   pragma_freelist_count() AS f, pragma_database_list() AS d
@@ -253,23 +213,29 @@ impl Dialect for Sqlite {
         })
     }
 
-    async fn tidy(pool: &Pool<Sqlite>) -> Result<(), StoreError> {
-        // PASSIVE never waits: a reader (a backup, a CLI command) holding an old snapshot only
-        // keeps this checkpoint from reaching the end, and the next one goes on from there.
-        let (busy, logged, copied): (i64, i64, i64) =
-            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-                .fetch_one(pool)
-                .await?;
-        tracing::debug!(busy, logged, copied, "WAL checkpoint");
-        sqlx::query("PRAGMA optimize").execute(pool).await?;
-        Ok(())
+    async fn tidy(pool: &LitePool) -> Result<(), StoreError> {
+        // On the writer: a checkpoint writes the file. PASSIVE never waits: a reader (a
+        // backup, a CLI command) holding an old snapshot only keeps this checkpoint from
+        // reaching the end, and the next one goes on from there.
+        pool.with_writer(|conn| {
+            let (busy, logged, copied): (i64, i64, i64) =
+                conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?;
+            tracing::debug!(busy, logged, copied, "WAL checkpoint");
+            conn.execute_batch("PRAGMA optimize")?;
+            Ok(())
+        })
+        .await
     }
-    async fn compact(pool: &Pool<Sqlite>) -> Result<(), StoreError> {
-        sqlx::raw_sql("VACUUM").execute(pool).await?;
-        // The rewritten file went through the log: give that back too.
-        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(pool)
-            .await?;
-        Ok(())
+
+    async fn compact(pool: &LitePool) -> Result<(), StoreError> {
+        pool.with_writer(|conn| {
+            conn.execute_batch("VACUUM")?;
+            // The rewritten file went through the log: give that back too.
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+            Ok(())
+        })
+        .await
     }
 }

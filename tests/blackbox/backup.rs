@@ -5,7 +5,6 @@ use crate::harness::{HOOK, TOKEN, fixture_for};
 use crate::operator_cli::binary;
 use crate::served_binary::ServedBinary;
 use serde_json::Value;
-use sqlx::Connection;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
@@ -135,15 +134,18 @@ async fn a_backup_taken_while_serving_restores_every_order_answered_before_it() 
         .collect();
     assert_eq!(leftovers, ["copy.db"], "only the copy, no temporary file");
 
-    let mut copy = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", dest.display()))
-        .await
-        .unwrap();
-    let verdict: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_all(&mut copy)
-        .await
+    let copy =
+        rusqlite::Connection::open_with_flags(&dest, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let verdict: Vec<String> = copy
+        .prepare("PRAGMA integrity_check")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(verdict, ["ok"]);
-    copy.close().await.unwrap();
+    drop(copy);
 
     // Restore: a fresh directory with the copy as the database.
     let restored = tempfile::tempdir().unwrap();
@@ -314,17 +316,11 @@ fn a_backup_into_a_missing_directory_fails_with_status_1() {
 async fn a_backup_that_fails_after_copying_leaves_no_temporary_file() {
     // A SQLite database, but not orders-hook's: the copy is made, then has no orders to count.
     let live = tempfile::tempdir().unwrap();
-    let mut other = sqlx::SqliteConnection::connect(&format!(
-        "sqlite://{}/x.db?mode=rwc",
-        live.path().display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("CREATE TABLE notes (body TEXT)")
-        .execute(&mut other)
-        .await
+    let other = rusqlite::Connection::open(live.path().join("x.db")).unwrap();
+    other
+        .execute_batch("CREATE TABLE notes (body TEXT)")
         .unwrap();
-    other.close().await.unwrap();
+    drop(other);
 
     let backups = tempfile::tempdir().unwrap();
     let output = cli(live.path(), &["backup", backups.path().to_str().unwrap()]);

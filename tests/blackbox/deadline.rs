@@ -7,19 +7,15 @@ on_both_backends!(a_stuck_database_gets_503_and_the_retry_finds_nothing_half_don
 /// Holds what an event for R246801357 must take first: SQLite's write lock, or the order's
 /// advisory lock on PostgreSQL.
 enum HeldLock {
-    Sqlite(sqlx::SqliteConnection),
+    Sqlite(rusqlite::Connection),
     Postgres(sqlx::PgConnection),
 }
 
 async fn hold_order_lock(app: &TestApp) -> HeldLock {
     if app.database_url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        sqlx::raw_sql("BEGIN IMMEDIATE")
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        let url = orders_hook::store::db::lite::LiteUrl::parse(&app.database_url).unwrap();
+        let conn = rusqlite::Connection::open(url.path.unwrap()).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
         HeldLock::Sqlite(conn)
     } else {
         let mut conn = sqlx::PgConnection::connect(&app.database_url)
@@ -35,9 +31,7 @@ async fn hold_order_lock(app: &TestApp) -> HeldLock {
 
 async fn release(lock: HeldLock) {
     match lock {
-        HeldLock::Sqlite(mut conn) => {
-            sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
-        }
+        HeldLock::Sqlite(conn) => conn.execute_batch("ROLLBACK").unwrap(),
         HeldLock::Postgres(mut conn) => {
             sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
         }

@@ -72,8 +72,13 @@ async fn a_sighup_reloads_the_running_binary(backend: Backend) {
     .await;
     assert!(reloaded, "the new token works: {}", served.logs());
     assert_eq!(status_with(&served, "hup-token-first", "R-3").await, 403);
+    // The reload logs its summary just after the swap that the request above saw.
+    let summarized = eventually(Duration::from_secs(10), || async {
+        served.logs().contains("configuration reloaded")
+    })
+    .await;
     let logs = served.logs();
-    assert!(logs.contains("configuration reloaded"), "{logs}");
+    assert!(summarized, "{logs}");
     assert!(
         logs.contains("number_prefix (ORDERS_HOOK_NUMBER_PREFIX)"),
         "{logs}"

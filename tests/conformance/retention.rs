@@ -244,12 +244,14 @@ async fn stats_count_every_table_of_the_schema(store: Arc<dyn Store>, url: Strin
     send(&*store, &about("order.created", "R-1", None), at(0)).await;
     let stats = store.stats().await.expect("stats");
     let mut schema: Vec<String> = if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query_scalar(
+        let pool = orders_hook::store::db::lite::LitePool::open_url(&url)
+            .await
+            .unwrap();
+        orders_hook::store::db::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table'
              AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
         )
-        .fetch_all(&mut conn)
+        .fetch_all(&pool)
         .await
         .unwrap()
     } else {

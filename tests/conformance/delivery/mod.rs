@@ -14,6 +14,7 @@ mod settle;
 
 use crate::support::{about, outbox_of, send};
 use chrono::{DateTime, Utc};
+use orders_hook::store::db;
 use orders_hook::store::{
     ClaimedNotice, NoticeClaim, OutboxFilter, OutboxRow, SendLimits, Settlement, Store,
     StoreOptions,
@@ -32,7 +33,7 @@ pub fn secs(seconds: i64) -> chrono::Duration {
 }
 
 /// The columns only the delivery statements read and write.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
     pub lease_owner: Option<String>,
     pub lease_until: Option<DateTime<Utc>>,
@@ -158,17 +159,33 @@ impl Outbox {
     pub async fn delivery(&self, id: i64) -> Delivery {
         const COLUMNS: &str = "SELECT lease_owner, lease_until, last_attempt_at, queued_at, \
                                maybe_sent FROM outbox WHERE id = $1";
-        if self.url.starts_with("sqlite:") {
-            let mut conn = sqlx::SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect to the SQLite file");
-            sqlx::query_as(COLUMNS).bind(id).fetch_one(&mut conn).await
-        } else {
-            let mut conn = sqlx::PgConnection::connect(&self.url)
-                .await
-                .expect("connect to the test database");
-            sqlx::query_as(COLUMNS).bind(id).fetch_one(&mut conn).await
+        type Columns = (
+            Option<String>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            bool,
+        );
+        let statement = db::query_as::<Columns>(COLUMNS).bind(id);
+        let (lease_owner, lease_until, last_attempt_at, queued_at, maybe_sent) =
+            if self.url.starts_with("sqlite:") {
+                let pool = db::lite::LitePool::open_url(&self.url)
+                    .await
+                    .expect("open the SQLite file");
+                statement.fetch_one(&pool).await
+            } else {
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                statement.fetch_one(&mut conn).await
+            }
+            .expect("read the delivery columns");
+        Delivery {
+            lease_owner,
+            lease_until,
+            last_attempt_at,
+            queued_at,
+            maybe_sent,
         }
-        .expect("read the delivery columns")
     }
 }
