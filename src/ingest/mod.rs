@@ -15,7 +15,7 @@ use crate::domain::{
     StoreId,
 };
 use crate::notice;
-use crate::store::{EventTx, IngestStore, Rules, StoreError};
+use crate::store::{EventTx, EventWrites, IngestStore, Rules, Shipment, StoreError};
 use chrono::{DateTime, Utc};
 pub use journal::{Replay, Request};
 pub use receive::{Ingest, Received};
@@ -80,14 +80,10 @@ async fn sequence(
 ) -> Result<Applied, StoreError> {
     tx.lock_order(&event.order_id).await?;
     let current = tx.load_order(&event.order_id).await?;
-    let catalog = tx
-        .catalog_for(&skus_involved(current.as_ref(), event))
+    let number_for = domain::needs_number(current.as_ref(), event).then_some(&event.order_id);
+    let (catalog, number_seq) = tx
+        .catalog_and_number(&skus_involved(current.as_ref(), event), number_for)
         .await?;
-    let number_seq = if domain::needs_number(current.as_ref(), event) {
-        Some(tx.next_number_seq(&event.order_id).await?)
-    } else {
-        None
-    };
     let lines_involved = current.as_ref().map_or(0, |doc| doc.lines.len()) + event_lines(event);
     let (decision, notices) = decide(
         lines_involved,
@@ -100,30 +96,41 @@ async fn sequence(
     )
     .await?;
 
-    if let Some(doc) = &decision.document {
-        tx.save_order(doc).await?;
-    }
-    if !decision.history.is_empty() {
-        tx.add_history(&event.order_id, request.now, &decision.history)
-            .await?;
-    }
+    let groups = moves_by_order_and_store(&decision.stock_moves);
+    let shipments: Vec<Shipment> = groups
+        .iter()
+        .map(|((order, store), moves)| Shipment {
+            order: order.clone(),
+            store: store.clone(),
+            moves: moves
+                .values()
+                .map(|m| (m.sku.clone(), m.quantity))
+                .collect(),
+        })
+        .collect();
+    let journal = request.applied(&event.order_id, &decision);
+    let balances = tx
+        .write(&EventWrites {
+            order: &event.order_id,
+            at: request.now,
+            document: decision.document.as_ref(),
+            history: &decision.history,
+            shipments: &shipments,
+            notices: &notices,
+            journal: &journal,
+        })
+        .await?;
+    // Balances that went below zero: the goods left all the same.
     let mut negative_balances = Vec::new();
-    for ((order, store), moves) in moves_by_order_and_store(&decision.stock_moves) {
-        let amounts: Vec<(Sku, Decimal)> = moves
-            .values()
-            .map(|m| (m.sku.clone(), m.quantity))
-            .collect();
-        for (sku, balance) in tx.write_off(&order, &store, &amounts, request.now).await? {
-            if balance.is_sign_negative() && !balance.is_zero() {
-                negative_balances.extend(moves.get(&sku).map(|m| ((*m).clone(), balance)));
-            }
+    for (store, sku, balance) in balances {
+        if balance.is_sign_negative() && !balance.is_zero() {
+            let moved = groups
+                .iter()
+                .filter(|((_, at), _)| *at == store)
+                .find_map(|(_, moves)| moves.get(&sku));
+            negative_balances.extend(moved.map(|m| ((*m).clone(), balance)));
         }
     }
-    for notice in &notices {
-        tx.enqueue(notice, request.now).await?;
-    }
-    tx.journal(&request.applied(&event.order_id, &decision))
-        .await?;
     Ok(Applied {
         decision,
         negative_balances,

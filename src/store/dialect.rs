@@ -5,8 +5,9 @@
 use super::StoreError;
 use super::change_bus::ChangeBus;
 use super::db::{Arg, Query};
+use super::event_tx::{Balances, EventWrites};
 use super::records::DatabaseSize;
-use crate::domain::{HistoryNote, OrderId, Sku, StoreId};
+use crate::domain::{Catalog, HistoryNote, OrderId, Sku, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -116,6 +117,21 @@ pub trait Dialect: Send + Sync + 'static {
         tx: &mut Self::Tx,
         off: WriteOff<'_>,
     ) -> Result<Vec<(Sku, Decimal)>, StoreError>;
+
+    /// `EventTx::catalog_and_number` as one statement where the database has one for it
+    /// (PostgreSQL: one round trip); `None` where statements cost no round trip (SQLite), which
+    /// then runs them one by one.
+    async fn catalog_and_number(
+        tx: &mut Self::Tx,
+        skus: &[Sku],
+        number_for: Option<&OrderId>,
+    ) -> Option<Result<(Catalog, Option<u64>), StoreError>>;
+
+    /// `EventTx::write` as one statement, likewise (PostgreSQL's data-modifying CTEs).
+    async fn write_event(
+        tx: &mut Self::Tx,
+        writes: &EventWrites<'_>,
+    ) -> Option<Result<Balances, StoreError>>;
 
     /// How much disk the database takes (see `DatabaseSize`).
     async fn size(pool: &Self::Pool) -> Result<DatabaseSize, StoreError>;

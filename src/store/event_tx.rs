@@ -1,5 +1,8 @@
 //! The statements of one event's transaction, as the store offers them to `ingest`: the sequence
 //! (lock, load, decide, write, journal, commit) is `ingest`'s, the dialect is the backend's.
+//! What is read after the lock (`catalog_and_number`) and everything the decision writes
+//! (`write`) are each asked for at once, so that a server backend sends each together (one
+//! round trip on PostgreSQL); SQLite, whose statements cost no round trip, runs them one by one.
 
 use super::StoreError;
 use super::records::JournalEntry;
@@ -9,6 +12,30 @@ use crate::domain::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+
+/// One shipment's write-off: an order's goods leaving one store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shipment {
+    pub order: OrderId,
+    pub store: StoreId,
+    pub moves: Vec<(Sku, Decimal)>,
+}
+
+/// Everything one event's decision writes, in one hand.
+#[derive(Debug, Clone, Copy)]
+pub struct EventWrites<'a> {
+    pub order: &'a OrderId,
+    pub at: DateTime<Utc>,
+    /// The new document, when the decision changed it.
+    pub document: Option<&'a OrderDocument>,
+    pub history: &'a [HistoryNote],
+    pub shipments: &'a [Shipment],
+    pub notices: &'a [Notice],
+    pub journal: &'a JournalEntry,
+}
+
+/// The new balance at a store of each sku whose ledger entry was new.
+pub type Balances = Vec<(StoreId, Sku, Decimal)>;
 
 /// The statements of an event's transaction, in one backend's dialect. The same statements run
 /// in a transaction of its own (`IngestStore::begin_event`) or in a savepoint of the group
@@ -43,6 +70,22 @@ pub trait EventTx: Send {
     /// Queues a notice; false when the same notice was queued before.
     async fn enqueue(&mut self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError>;
     async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
+
+    /// The catalog rows of `skus`, and a partner-number sequence value for `number_for` when
+    /// the domain needs one: what the decision reads after the document.
+    async fn catalog_and_number(
+        &mut self,
+        skus: &[Sku],
+        number_for: Option<&OrderId>,
+    ) -> Result<(Catalog, Option<u64>), StoreError> {
+        read_step_by_step(self, skus, number_for).await
+    }
+
+    /// Writes the whole decision: document, history, write-offs, notices and the journal row.
+    async fn write(&mut self, writes: &EventWrites<'_>) -> Result<Balances, StoreError> {
+        write_step_by_step(self, writes).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 
     /// Group commit: marks where the next event of a batch begins (`SAVEPOINT`), so that an
@@ -53,6 +96,50 @@ pub trait EventTx: Send {
     /// Undoes the event's writes only (`ROLLBACK TO`, then `RELEASE`). On PostgreSQL this also
     /// clears the transaction's failed state, so the next event of the batch can run.
     async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
+}
+
+/// `EventTx::catalog_and_number` as its statements, one after the other.
+pub async fn read_step_by_step<T: EventTx + ?Sized>(
+    tx: &mut T,
+    skus: &[Sku],
+    number_for: Option<&OrderId>,
+) -> Result<(Catalog, Option<u64>), StoreError> {
+    let catalog = tx.catalog_for(skus).await?;
+    let number = match number_for {
+        Some(id) => Some(tx.next_number_seq(id).await?),
+        None => None,
+    };
+    Ok((catalog, number))
+}
+
+/// `EventTx::write` as its statements, one after the other.
+pub async fn write_step_by_step<T: EventTx + ?Sized>(
+    tx: &mut T,
+    writes: &EventWrites<'_>,
+) -> Result<Balances, StoreError> {
+    if let Some(doc) = writes.document {
+        tx.save_order(doc).await?;
+    }
+    if !writes.history.is_empty() {
+        tx.add_history(writes.order, writes.at, writes.history)
+            .await?;
+    }
+    let mut balances = Vec::new();
+    for shipment in writes.shipments {
+        let moved = tx
+            .write_off(&shipment.order, &shipment.store, &shipment.moves, writes.at)
+            .await?;
+        balances.extend(
+            moved
+                .into_iter()
+                .map(|(sku, balance)| (shipment.store.clone(), sku, balance)),
+        );
+    }
+    for notice in writes.notices {
+        tx.enqueue(notice, writes.at).await?;
+    }
+    tx.journal(writes.journal).await?;
+    Ok(balances)
 }
 
 /// Reads a stored document back; a document we wrote ourselves that no longer parses is corrupt.

@@ -13,6 +13,7 @@ mod dialect;
 mod event_tx;
 pub mod operator;
 pub mod postgres;
+mod postgres_event;
 pub mod primary;
 pub mod reachability;
 pub mod records;
@@ -32,7 +33,7 @@ pub mod story;
 
 pub use action_tx::{ActionTx, PickingSubject, RequeuedNotice};
 pub use delivery::{ClaimedNotice, NoticeClaim, OutboxStatus, Requeue, SendLimits, Settlement};
-pub use event_tx::EventTx;
+pub use event_tx::{Balances, EventTx, EventWrites, Shipment, write_step_by_step};
 pub use operator::{JournalSearch, OrderCount};
 pub use records::*;
 pub use roles::{

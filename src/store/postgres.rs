@@ -5,13 +5,13 @@
 use super::change_bus::{ChangeBus, PgChangeBus};
 use super::db::{self, Query};
 use super::dialect::{Dialect, ServerWatch, WriteOff};
-use super::event_tx::parse_decimal;
+use super::event_tx::{Balances, EventWrites, parse_decimal};
 use super::primary::Primary;
 use super::records::DatabaseSize;
 use super::sql::SqlStore;
 use super::{StoreError, StoreOptions};
 use crate::database_url::PostgresUrl;
-use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};
+use crate::domain::{ACTOR, Catalog, HistoryNote, OrderId, Sku};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use sqlx::postgres::PgPoolOptions;
@@ -239,6 +239,21 @@ impl Dialect for Postgres {
                 Ok((sku, parse_decimal(&balance)?))
             })
             .collect()
+    }
+
+    async fn catalog_and_number(
+        tx: &mut Transaction<'static, Postgres>,
+        skus: &[Sku],
+        number_for: Option<&OrderId>,
+    ) -> Option<Result<(Catalog, Option<u64>), StoreError>> {
+        Some(super::postgres_event::catalog_and_number(tx, skus, number_for).await)
+    }
+
+    async fn write_event(
+        tx: &mut Transaction<'static, Postgres>,
+        writes: &EventWrites<'_>,
+    ) -> Option<Result<Balances, StoreError>> {
+        Some(super::postgres_event::write_event(tx, writes).await)
     }
 
     async fn size(pool: &Pool<Postgres>) -> Result<DatabaseSize, StoreError> {

@@ -3,7 +3,10 @@
 
 use super::db::{self, Exec};
 use super::dialect::{Dialect, ServerWatch, WriteOff};
-use super::event_tx::{CatalogColumns, EventTx, catalog_from_rows, document_json, parse_document};
+use super::event_tx::{
+    Balances, CatalogColumns, EventTx, EventWrites, catalog_from_rows, document_json,
+    parse_document, read_step_by_step, write_step_by_step,
+};
 use super::records::*;
 use super::sql::SqlStore;
 use super::{IngestStore, StoreError};
@@ -155,6 +158,24 @@ on_either_database! {
             .execute(&mut self.0)
             .await?;
             Ok(done > 0)
+        }
+
+        async fn catalog_and_number(
+            &mut self,
+            skus: &[Sku],
+            number_for: Option<&OrderId>,
+        ) -> Result<(Catalog, Option<u64>), StoreError> {
+            match DB::catalog_and_number(&mut self.0, skus, number_for).await {
+                Some(together) => together,
+                None => read_step_by_step(self, skus, number_for).await,
+            }
+        }
+
+        async fn write(&mut self, writes: &EventWrites<'_>) -> Result<Balances, StoreError> {
+            match DB::write_event(&mut self.0, writes).await {
+                Some(together) => together,
+                None => write_step_by_step(self, writes).await,
+            }
         }
 
         async fn journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError> {

@@ -5,11 +5,11 @@
 use super::db::lite::{LiteOptions, LitePool, LiteTx, LiteUrl, LiteWriter};
 use super::db::{self, Query};
 use super::dialect::{Dialect, WriteOff};
-use super::event_tx::parse_decimal;
+use super::event_tx::{Balances, EventWrites, parse_decimal};
 use super::records::DatabaseSize;
 use super::sql::SqlStore;
 use super::{StoreError, StoreOptions};
-use crate::domain::{ACTOR, HistoryNote, OrderId, Sku};
+use crate::domain::{ACTOR, Catalog, HistoryNote, OrderId, Sku};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -192,6 +192,21 @@ impl Dialect for Sqlite {
         .execute(&mut *tx)
         .await?;
         Ok(balances)
+    }
+
+    async fn catalog_and_number(
+        _tx: &mut LiteTx,
+        _skus: &[Sku],
+        _number_for: Option<&OrderId>,
+    ) -> Option<Result<(Catalog, Option<u64>), StoreError>> {
+        None // in place on the writer's thread, a statement costs no round trip
+    }
+
+    async fn write_event(
+        _tx: &mut LiteTx,
+        _writes: &EventWrites<'_>,
+    ) -> Option<Result<Balances, StoreError>> {
+        None
     }
 
     async fn size(pool: &LitePool) -> Result<DatabaseSize, StoreError> {
