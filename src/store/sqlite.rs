@@ -24,9 +24,6 @@ fn json_text<T: serde::Serialize>(rows: &T) -> Result<String, StoreError> {
 
 pub type SqliteStore = SqlStore<Sqlite>;
 
-/// The most the write-ahead log keeps on disk after a checkpoint, in bytes (64 MiB).
-pub const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
-
 impl SqlStore<Sqlite> {
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         let pool = LitePool::open(LiteOptions {
@@ -35,9 +32,9 @@ impl SqlStore<Sqlite> {
             // A writer waits this long for another process (a CLI import) to finish.
             busy_timeout: options.acquire_timeout,
             // A checkpoint that reaches the end of the log lets the next commit start it over;
-            // the file is then cut back to this. SQLite's own checkpoint at 1000 pages (about
-            // 4 MiB) stays as it is.
-            wal_size_limit: WAL_SIZE_LIMIT,
+            // the file is then cut back to this. The checkpoints at 1000 pages (about 4 MiB)
+            // run on a thread of their own (`db::checkpointer`).
+            wal_size_limit: db::lite::WAL_SIZE_LIMIT,
         })
         .await?;
         Ok(SqlStore { pool, server: () })

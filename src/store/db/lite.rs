@@ -4,6 +4,7 @@
 //! other writer hands each statement to the blocking pool. Reads take one of a few read-only
 //! connections (WAL lets them read beside the writer) on the blocking pool.
 
+use super::checkpointer::Checkpointer;
 use super::{Arg, Cell, Done, Exec, Query, Row, Want};
 use crate::store::StoreError;
 use async_trait::async_trait;
@@ -14,6 +15,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
+
+/// The most the write-ahead log keeps on disk after a checkpoint, in bytes (64 MiB).
+pub const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Read-only connections at most: the console's pages and the CLI's reads, side by side.
 const READERS: usize = 4;
@@ -139,6 +143,25 @@ impl LiteOptions {
     }
 }
 
+impl LiteOptions {
+    /// The writer's checkpoints on a thread and connection of their own (`checkpointer`).
+    fn start_checkpointer(
+        &self,
+        writer: &mut Connection,
+    ) -> Result<Option<Checkpointer>, rusqlite::Error> {
+        if self.url.path.is_none() || self.url.read_only {
+            return Ok(None);
+        }
+        let connection = self.open(false)?;
+        // The checkpoint syncs the database file as the writer's setting says.
+        connection.execute_batch(&format!(
+            "PRAGMA synchronous = {}",
+            self.synchronous.pragma()
+        ))?;
+        Checkpointer::start(writer, connection)
+    }
+}
+
 pub(crate) fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(
         error.sqlite_error_code(),
@@ -146,10 +169,12 @@ pub(crate) fn is_busy(error: &rusqlite::Error) -> bool {
     )
 }
 
-/// The writer behind its lock, and the readers.
+/// The writer behind its lock, the readers, and the thread that checkpoints for the writer.
 pub struct LitePool {
     writer: LiteWriter,
     readers: Arc<Readers>,
+    /// `None` in memory or read-only: no log to copy back.
+    _checkpointer: Option<Checkpointer>,
 }
 
 /// The writer outside any transaction: `&LiteWriter` runs one statement in a transaction of
@@ -165,9 +190,15 @@ struct Readers {
 impl LitePool {
     pub async fn open(options: LiteOptions) -> Result<LitePool, StoreError> {
         let writer_options = options.clone();
-        let writer = blocking(move || writer_options.open_writer()).await?;
+        let (writer, checkpointer) = blocking(move || {
+            let mut writer = writer_options.open_writer()?;
+            let checkpointer = writer_options.start_checkpointer(&mut writer)?;
+            Ok((writer, checkpointer))
+        })
+        .await?;
         Ok(LitePool {
             writer: LiteWriter(Arc::new(Mutex::new(writer))),
+            _checkpointer: checkpointer,
             readers: Arc::new(Readers {
                 options,
                 idle: StdMutex::new(Vec::new()),
@@ -182,7 +213,7 @@ impl LitePool {
             url: LiteUrl::parse(url)?,
             synchronous: Synchronous::Full,
             busy_timeout: Duration::from_secs(5),
-            wal_size_limit: crate::store::sqlite::WAL_SIZE_LIMIT,
+            wal_size_limit: WAL_SIZE_LIMIT,
         })
         .await
     }

@@ -5,6 +5,7 @@
 //! callers' (one `$n` text for both databases); only the driver differs.
 
 mod args;
+mod checkpointer;
 pub mod lite;
 mod pg;
 mod rows;
