@@ -215,7 +215,8 @@ def table(path):
     w("")
     w(f"Written by `scripts/bench` on {meta.get('date', '?')} ({meta.get('mode', '?')} run; "
       f"{meta.get('host', '?')}). Regenerate with `scripts/bench`; how it measures is in "
-      "[docs/benchmarks.md](docs/benchmarks.md). Every ratio is to the storage ceiling measured in the same run.")
+      "[docs/benchmarks.md](docs/benchmarks.md). Every ratio is to the storage ceiling "
+      "measured in the same run.")
     if meta.get("note"):
         w("")
         w(meta["note"])
