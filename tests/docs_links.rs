@@ -96,7 +96,8 @@ fn targets(markdown: &str) -> Vec<(usize, String)> {
     Parser::new_ext(markdown, options())
         .into_offset_iter()
         .filter_map(|(event, range)| match event {
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => {
                 let line = markdown[..range.start].matches('\n').count() + 1;
                 Some((line, dest_url.into_string()))
             }
@@ -115,7 +116,11 @@ fn is_external(target: &str) -> bool {
 fn broken_links(root: &Path, pages: &[PathBuf]) -> Vec<String> {
     let mut problems = Vec::new();
     for page in pages {
-        let shown = page.strip_prefix(root).unwrap_or(page).display().to_string();
+        let shown = page
+            .strip_prefix(root)
+            .unwrap_or(page)
+            .display()
+            .to_string();
         let markdown = fs::read_to_string(page).unwrap_or_else(|e| panic!("{shown}: {e}"));
         for (line, target) in targets(&markdown) {
             if is_external(&target) {
@@ -142,7 +147,9 @@ fn broken_links(root: &Path, pages: &[PathBuf]) -> Vec<String> {
             }
             let text = fs::read_to_string(&file).unwrap_or_default();
             if !anchors(&text).contains(anchor) {
-                problems.push(format!("{shown}:{line}: {target}: no heading with that anchor"));
+                problems.push(format!(
+                    "{shown}:{line}: {target}: no heading with that anchor"
+                ));
             }
         }
     }
@@ -154,7 +161,11 @@ fn every_relative_link_resolves() {
     let pages = pages(root());
     assert!(pages.len() > 3, "docs/ has no pages: {pages:?}");
     let problems = broken_links(root(), &pages);
-    assert!(problems.is_empty(), "broken links:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -170,15 +181,24 @@ fn the_readme_stays_a_front_door() {
 #[test]
 fn headings_are_spelt_as_github_spells_them() {
     assert_eq!(slug("Reloading"), "reloading");
-    assert_eq!(slug("Retention and the database's size"), "retention-and-the-databases-size");
-    assert_eq!(slug("scripts/bench and BENCHMARKS.md"), "scriptsbench-and-benchmarksmd");
+    assert_eq!(
+        slug("Retention and the database's size"),
+        "retention-and-the-databases-size"
+    );
+    assert_eq!(
+        slug("scripts/bench and BENCHMARKS.md"),
+        "scriptsbench-and-benchmarksmd"
+    );
     assert_eq!(slug("`--json` fields"), "--json-fields");
     assert_eq!(slug("Kept rows: journal_rows"), "kept-rows-journal_rows");
     assert_eq!(
         slug("High availability (written by hand, 2026-12-05)"),
         "high-availability-written-by-hand-2026-12-05"
     );
-    assert_eq!(slug("Кто собирает на этом устройстве?"), "кто-собирает-на-этом-устройстве");
+    assert_eq!(
+        slug("Кто собирает на этом устройстве?"),
+        "кто-собирает-на-этом-устройстве"
+    );
     assert_eq!(slug("Группа «Сборка»"), "группа-сборка");
 }
 
@@ -186,7 +206,10 @@ fn headings_are_spelt_as_github_spells_them() {
 fn repeated_headings_are_numbered_and_code_counts_as_text() {
     let offered = anchors("# Setup\n\n## Setup\n\ntext\n\n### Setup\n\n## The `serve` command\n");
     for anchor in ["setup", "setup-1", "setup-2", "the-serve-command"] {
-        assert!(offered.contains(anchor), "{anchor} missing from {offered:?}");
+        assert!(
+            offered.contains(anchor),
+            "{anchor} missing from {offered:?}"
+        );
     }
     assert!(!offered.contains("setup-3"));
 }
