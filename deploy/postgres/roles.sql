@@ -13,7 +13,7 @@
 --                           `orders-hook notify` instance. SELECT, INSERT, UPDATE on the tables
 --                           and USAGE, SELECT on their sequences; DELETE on `journal`,
 --                           `outbox`, `console_sessions` and `console_links` alone, for retention
---                           (README, "Retention"). No TRUNCATE, no
+--                           (docs/operations.md, "Retention"). No TRUNCATE, no
 --                           CREATE, no DDL: it owns nothing, so it can drop or alter nothing.
 --
 -- Passwords are NOT set here (they would land in shell history and logs). Set them separately:

@@ -26,8 +26,8 @@ FIXTURE = os.path.join(HERE, "..", "..", "tests", "fixtures", "order.created.jso
 
 
 def read_simulate(report):
-    """The one place that knows `orders-hook simulate --json`'s field names (README,
-    "Simulator"): `total` and `byEvent[...]` rows with `requests`, `throughput`, `retries`,
+    """The one place that knows `orders-hook simulate --json`'s field names (docs/simulator.md,
+    the report): `total` and `byEvent[...]` rows with `requests`, `throughput`, `retries`,
     `errors` (counts by kind) and `latencyMs` (`p50`, `p90`, `p99`, `p999`, `max`); `verdict.ok`;
     `orders` (started).
     """
@@ -214,8 +214,9 @@ def table(path):
     w("# Benchmarks")
     w("")
     w(f"Written by `scripts/bench` on {meta.get('date', '?')} ({meta.get('mode', '?')} run; "
-      f"{meta.get('host', '?')}). Regenerate with `scripts/bench`; how it measures is in the "
-      "README (Benchmark). Every ratio is to the storage ceiling measured in the same run.")
+      f"{meta.get('host', '?')}). Regenerate with `scripts/bench`; how it measures is in "
+      "[docs/benchmarks.md](docs/benchmarks.md). Every ratio is to the storage ceiling "
+      "measured in the same run.")
     if meta.get("note"):
         w("")
         w(meta["note"])

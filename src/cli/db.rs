@@ -23,7 +23,7 @@ pub enum DbCommand {
     /// while another instance holds the retention lease.
     Prune,
     /// VACUUM. On SQLite it gives free pages back to the disk, holding the write lock all the
-    /// while: stop the service first (README, "Giving space back").
+    /// while: stop the service first (docs/operations.md, "Giving space back").
     Vacuum,
 }
 

@@ -5,7 +5,7 @@ use super::tests::load;
 use super::*;
 use crate::domain::{Routing, Settings};
 
-/// What DESIGN section 8 and the README promise: scripts outside the project set these names.
+/// What DESIGN section 8 and docs/configuration.md promise: scripts outside the project set these names.
 const CONTRACT: &[(&str, &str)] = &[
     ("listen", "ORDERS_HOOK_LISTEN"),
     ("database_url", "ORDERS_HOOK_DATABASE_URL"),

@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-/// What the listener allows a client; see README "Configuration".
+/// What the listener allows a client; see docs/configuration.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerLimits {
     /// The longest a client may take to send a request head (the hook bounds its body with

@@ -142,7 +142,7 @@ impl Row {
     }
 }
 
-/// The whole report: the `--json` document (field names are a contract, see the README).
+/// The whole report: the `--json` document (field names are a contract, see docs/simulator.md).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {

@@ -1,4 +1,4 @@
-//! Group commit (README, "Group commit"): the events of a batch commit together, each in a
+//! Group commit (docs/development.md, "Group commit"): the events of a batch commit together, each in a
 //! savepoint of its own. A batch of 32 makes 32 orders with distinct numbers, each answered
 //! once; an event that fails is undone alone; one order's events apply in the order they came;
 //! a request gone before its turn is never applied. Told through `GroupCommit` over the public

@@ -192,7 +192,7 @@ pub struct Pool {
 impl Pool {
     /// Three instances as the service role. The third sends no notices: it is the one killed,
     /// and a kill between Telegram's "ok" and the database write is the one window in which a
-    /// notice may go twice (README, "Telegram notices"); the other two share the outbox.
+    /// notice may go twice (docs/telegram.md, "Delivery"); the other two share the outbox.
     pub async fn start(
         dir: &Path,
         database_url: &str,

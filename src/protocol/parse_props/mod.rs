@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::fmt;
 
-// These mirror the README's protocol limits: a line's quantity and any amount of money the
+// These mirror the protocol limits of docs/protocol.md: a line's quantity and any amount of money the
 // marketplace can mean. Anything outside them is refused with a 400 before the domain sees it.
 pub(super) const MAX_QUANTITY: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 pub(super) const QUANTITY_PLACES: u32 = 3;
