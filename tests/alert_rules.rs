@@ -158,12 +158,18 @@ fn every_alert_has_a_case_that_fires_and_one_that_stays_quiet() {
     }
     let alerts = alerts();
     for name in cases.keys() {
-        assert!(alerts.contains_key(name), "{RULE_TESTS} tests {name}, no such alert");
+        assert!(
+            alerts.contains_key(name),
+            "{RULE_TESTS} tests {name}, no such alert"
+        );
     }
     for name in alerts.keys() {
         let (fires, quiet) = cases.get(name).copied().unwrap_or_default();
         assert!(fires, "{name}: no case in {RULE_TESTS} where it fires");
-        assert!(quiet, "{name}: no case in {RULE_TESTS} where it stays quiet");
+        assert!(
+            quiet,
+            "{name}: no case in {RULE_TESTS} where it stays quiet"
+        );
     }
 }
 
