@@ -1,6 +1,7 @@
 //! Logs (tracing, text or JSON) and metrics (Prometheus, rendered by `GET /metrics`).
 
 use crate::config::LogFormat;
+use crate::domain::{EventKind, Outcome};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
@@ -46,6 +47,11 @@ pub mod names {
     pub const PRUNED_ROWS: &str = "orders_hook_pruned_rows_total";
     /// Time one pruning batch held the database.
     pub const PRUNE_BATCH_DURATION: &str = "orders_hook_prune_batch_seconds";
+    /// When this instance last finished a housekeeping round under the `retention` lease (Unix
+    /// seconds); absent until it has. Rounds pass between instances, so the newest across the
+    /// pool is the pool's last round.
+    pub const HOUSEKEEPING_LAST_ROUND: &str =
+        "orders_hook_housekeeping_last_round_timestamp_seconds";
     /// Events per group commit batch (one commit, one fsync on SQLite).
     pub const GROUP_COMMIT_EVENTS: &str = "orders_hook_group_commit_events";
     /// Times the primary moved to another host of `database_url` (a failover followed).
@@ -115,6 +121,27 @@ pub fn metrics() -> &'static PrometheusHandle {
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was already installed; /metrics shows only its own");
         }
+        show_alerted_counters_at_zero();
         handle
     })
+}
+
+/// The counters the alert rules (`deploy/prometheus/`) watch with `increase()`, shown at 0 from
+/// the start: Prometheus needs a sample before the first event to see that event at all, and
+/// a panic or a failed notice may happen only once.
+fn show_alerted_counters_at_zero() {
+    for name in [names::PANICS, names::FORBIDDEN, names::NOTICES_FAILED] {
+        metrics::counter!(name).absolute(0);
+    }
+    // Any request, of whatever event, can be refused (400, 413, 408, 405) or not done (503).
+    let events = EventKind::ALL
+        .map(EventKind::as_str)
+        .into_iter()
+        .chain(["other", "invalid"]);
+    for event in events {
+        for outcome in [Outcome::Invalid, Outcome::Unavailable] {
+            metrics::counter!(names::REQUESTS, "event" => event, "outcome" => outcome.as_str())
+                .absolute(0);
+        }
+    }
 }

@@ -126,6 +126,11 @@ impl Housekeeper {
         pruned?;
         tidied?;
         ended?;
+        // What the alert on a stalled housekeeping watches: only a round that held the lease
+        // and finished counts.
+        let finished = self.clock.now();
+        metrics::gauge!(names::HOUSEKEEPING_LAST_ROUND)
+            .set(finished.timestamp_millis() as f64 / 1000.0);
         if round.journal_rows + round.sent_notices + round.console_rows > 0 {
             tracing::info!(
                 journal_rows = round.journal_rows,
