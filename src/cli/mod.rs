@@ -12,6 +12,12 @@ mod simulate;
 mod story;
 mod telegram;
 mod values;
+mod version;
+
+#[cfg(test)]
+mod version_tests;
+
+pub use version::VERSION;
 
 use imports::{read_catalog_csv, read_stock_csv};
 
@@ -28,7 +34,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "orders-hook",
-    version,
+    version = VERSION,
     about = "The retail partner's end of the SberMarket (Kuper) order webhooks"
 )]
 pub struct Cli {

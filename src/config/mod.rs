@@ -15,6 +15,8 @@ mod secret;
 mod validate;
 
 #[cfg(test)]
+mod conffile_tests;
+#[cfg(test)]
 mod layers_tests;
 #[cfg(test)]
 mod tests;
