@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "markdown/anchors.rs"]
+mod anchors;
+use anchors::anchors;
+
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/prometheus");
 const RULES: &str = "orders-hook.rules.yml";
 const RULE_TESTS: &str = "orders-hook.rules.test.yml";
@@ -173,33 +177,15 @@ fn every_alert_has_a_case_that_fires_and_one_that_stays_quiet() {
     }
 }
 
-/// A heading's anchor as GitHub makes it: lower case, spaces to hyphens, other punctuation gone.
-fn anchor(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn every_runbook_link_lands_on_a_section_of_the_runbooks() {
     let runbooks = read(RUNBOOKS);
-    let anchors: Vec<String> = runbooks
-        .lines()
-        .filter_map(|line| line.strip_prefix('#'))
-        .map(|line| anchor(line.trim_start_matches('#')))
-        .collect();
+    let anchors = anchors(&runbooks);
     for (name, alert) in alerts() {
         let url = alert.runbook_url.unwrap_or_default();
         let (_, wanted) = url.split_once('#').unwrap_or_default();
         assert!(
-            anchors.iter().any(|a| a == wanted),
+            anchors.contains(wanted),
             "{name}: {url} has no heading in docs/alerts.md (anchors: {anchors:?})"
         );
     }

@@ -3,11 +3,14 @@
 //! page as GitHub spells the heading's id. An operator who follows "see Reloading" at 3 a.m.
 //! must land on Reloading, not on a 404 left by a moved section.
 
-use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Parser, Tag};
+
+#[path = "markdown/anchors.rs"]
+mod anchors;
+use anchors::{anchors, options, slug};
 
 /// The README is the front door: the quick start, the package, a map. Past this it is becoming
 /// the manual again.
@@ -15,10 +18,6 @@ const README_MOST_LINES: usize = 200;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
 }
 
 /// The pages checked: the three at the root and every `.md` under docs/, sorted.
@@ -44,51 +43,6 @@ fn pages(root: &Path) -> Vec<PathBuf> {
     }
     pages.sort();
     pages
-}
-
-/// GitHub's id for a heading: lower case, each space a `-`, every character that is neither a
-/// letter or digit (Cyrillic ones too), `-` nor `_` dropped.
-fn slug(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            '-' | '_' => Some(c),
-            c if c.is_alphanumeric() => Some(c),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Every anchor a page offers: its headings' slugs, a repeated one numbered `-1`, `-2`, … as
-/// GitHub numbers them.
-fn anchors(markdown: &str) -> HashSet<String> {
-    let mut taken = HashSet::new();
-    let mut heading: Option<String> = None;
-    for event in Parser::new_ext(markdown, options()) {
-        match event {
-            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
-            Event::Text(text) | Event::Code(text) => {
-                if let Some(heading) = heading.as_mut() {
-                    heading.push_str(&text);
-                }
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                let base = slug(&heading.take().unwrap_or_default());
-                let mut anchor = base.clone();
-                let mut n = 0;
-                while taken.contains(&anchor) {
-                    n += 1;
-                    anchor = format!("{base}-{n}");
-                }
-                taken.insert(anchor);
-            }
-            _ => {}
-        }
-    }
-    taken
 }
 
 /// Every link and image target of a page, with the line it is on.
