@@ -9,6 +9,10 @@ use std::sync::OnceLock;
 pub mod names {
     /// Hook requests by `event` and `outcome`.
     pub const REQUESTS: &str = "orders_hook_requests_total";
+    /// `event` of a request whose `event_type` we do not handle.
+    pub const EVENT_OTHER: &str = "other";
+    /// `event` of a request whose `event_type` could not be read.
+    pub const EVENT_UNREAD: &str = "invalid";
     /// Time from receiving a hook request to answering it, by `event`.
     pub const REQUEST_DURATION: &str = "orders_hook_request_duration_seconds";
     /// Outbox rows by `status` (`pending` is the backlog still to send).
@@ -137,7 +141,7 @@ fn show_alerted_counters_at_zero() {
     let events = EventKind::ALL
         .map(EventKind::as_str)
         .into_iter()
-        .chain(["other", "invalid"]);
+        .chain([names::EVENT_OTHER, names::EVENT_UNREAD]);
     for event in events {
         for outcome in [Outcome::Invalid, Outcome::Unavailable] {
             metrics::counter!(names::REQUESTS, "event" => event, "outcome" => outcome.as_str())

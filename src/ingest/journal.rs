@@ -5,6 +5,7 @@
 use crate::domain::{Decision, OrderId, Outcome};
 use crate::protocol::Label;
 use crate::store::JournalEntry;
+use crate::telemetry::names;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use std::time::Instant;
@@ -47,8 +48,8 @@ impl Request {
     pub fn event_label(&self) -> &'static str {
         match (self.label.kind, &self.label.event_type) {
             (Some(kind), _) => kind.as_str(),
-            (None, Some(_)) => "other",
-            (None, None) => "invalid",
+            (None, Some(_)) => names::EVENT_OTHER,
+            (None, None) => names::EVENT_UNREAD,
         }
     }
 
